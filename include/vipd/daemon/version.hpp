@@ -1,0 +1,7 @@
+#pragma once
+
+namespace vipd::daemon {
+
+const char* version();
+
+}  // namespace vipd::daemon
