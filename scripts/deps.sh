@@ -17,6 +17,8 @@ PACKAGES=(
   libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   # lab tools used by the integration tests and the demo
   iproute2 iputils-arping iputils-ping ndisc6 tcpdump procps psmisc curl python3
+  # VRRP interop peer (failover tests, keepalived 2.2.7 in bookworm)
+  keepalived
 )
 
 missing=()

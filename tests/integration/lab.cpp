@@ -43,16 +43,17 @@ std::string unique_name(const std::string& prefix) {
 }
 
 Netns::Netns(std::string name) : name_(std::move(name)) {
-  run("ip netns del " + name_ + " 2>/dev/null");
-  must("ip netns add " + name_);
-  must(wrap("ip link set lo up"));
-  must(wrap("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 "
+  // testlab:: qualified: the members of the same name would wrap these in `ip netns exec`.
+  testlab::run("ip netns del " + name_ + " 2>/dev/null");
+  testlab::must("ip netns add " + name_);
+  testlab::must(wrap("ip link set lo up"));
+  testlab::must(wrap("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 "
             "net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0"));
 }
 
 Netns::~Netns() {
-  run("for p in $(ip netns pids " + name_ + " 2>/dev/null); do kill -9 $p 2>/dev/null; done");
-  run("ip netns del " + name_);
+  testlab::run("for p in $(ip netns pids " + name_ + " 2>/dev/null); do kill -9 $p 2>/dev/null; done");
+  testlab::run("ip netns del " + name_);
 }
 
 std::string Netns::wrap(const std::string& command) const { return "ip netns exec " + name_ + " " + command; }

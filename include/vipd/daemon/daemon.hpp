@@ -1,0 +1,83 @@
+#pragma once
+// The node daemon: one Asio loop where every input (netlink event, reload, signal) re-runs the
+// pure selection and a reconcile step that opens/closes link handles, rebuilds the responder's
+// table and announces newly owned VIPs.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vipd/common/result.hpp"
+#include "vipd/daemon/desired.hpp"
+#include "vipd/daemon/loaded_config.hpp"
+#include "vipd/l2/packet_io.hpp"
+#include "vipd/l2/responder.hpp"
+#include "vipd/netlink/watcher.hpp"
+#include "vipd/selector/selector.hpp"
+
+namespace vipd::daemon {
+
+struct DaemonOptions {
+  std::vector<std::string> config_files;
+  std::string state_dir;
+  std::string log_level;  // empty: the config's log-level
+};
+
+// Runs the daemon in the foreground until SIGTERM/SIGINT; SIGHUP reloads. Returns the exit code.
+int run_daemon(const DaemonOptions& options);
+
+class Daemon {
+ public:
+  Daemon(boost::asio::io_context& io, DaemonOptions options);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Loads the config, persists allocations, starts watching links. Errors are formatted lines.
+  Result<void, std::string> start();
+  // Validates the new config first; on any error keeps everything as it is and returns the errors.
+  Result<void, std::string> reload();
+  // Releases every VIP (handles closed, memberships left) and stops watching.
+  void shutdown();
+
+  const l2::Responder& responder() const { return responder_; }
+
+ private:
+  using BindingKey = std::pair<int, net::IpAddress>;
+
+  void apply_config(LoadedConfig loaded, selector::Policy policy);
+  void on_links(netlink::SnapshotPtr snapshot, netlink::ChangeKind kind);
+  void reconcile(const char* cause);
+  void on_frame(int ifindex, std::span<const std::uint8_t> frame);
+  void announce(const BindingKey& key, int remaining);
+  void send_gratuitous(const BindingKey& key);
+  void schedule_refresh();
+  void persist_state();
+
+  boost::asio::io_context& io_;
+  DaemonOptions options_;
+  LoadedConfig config_;
+  selector::Policy policy_;
+  std::unique_ptr<netlink::Watcher> watcher_;
+  netlink::SnapshotPtr links_;
+  l2::Responder responder_;
+  std::map<int, std::unique_ptr<l2::PacketIo>> handles_;           // ifindex -> open link handle
+  std::set<std::pair<int, netlink::MacAddress>> memberships_;     // solicited-node groups joined
+  std::set<BindingKey> bindings_;                                  // answered now
+  std::map<BindingKey, std::unique_ptr<boost::asio::steady_timer>> announcements_;
+  std::map<net::IpAddress, std::vector<int>> vip_links_;           // for "VIP has no link" logs
+  std::set<std::pair<net::IpAddress, netlink::MacAddress>> conflicts_logged_;
+  boost::asio::steady_timer refresh_timer_;
+  std::array<std::uint8_t, 256> reply_buffer_{};
+  bool drained_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace vipd::daemon

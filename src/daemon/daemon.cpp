@@ -1,0 +1,310 @@
+#include "vipd/daemon/daemon.hpp"
+
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <tuple>
+
+#include "vipd/common/log.hpp"
+#include "vipd/l2/codec.hpp"
+#include "vipd/pool/state_store.hpp"
+
+namespace vipd::daemon {
+namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto l = log::get("daemon");
+  return l;
+}
+std::shared_ptr<spdlog::logger> l2_logger() {
+  static auto l = log::get("l2");
+  return l;
+}
+
+std::string format_errors(const config::Diagnostics& diagnostics) {
+  std::string out;
+  for (const auto& d : diagnostics) {
+    if (!out.empty()) out += '\n';
+    out += d.format();
+  }
+  return out;
+}
+
+std::string link_name(const netlink::LinkSnapshot* links, int ifindex) {
+  if (links != nullptr)
+    if (const auto* l = links->find(ifindex)) return l->name;
+  return "if" + std::to_string(ifindex);
+}
+
+// Loads and compiles everything a config needs; nothing of the running daemon changes here.
+Result<std::pair<LoadedConfig, selector::Policy>, std::string> prepare(const DaemonOptions& options) {
+  auto loaded = load_config(options.config_files, options.state_dir);
+  if (!loaded) return unexpected(format_errors(loaded.error()));
+  auto policy = selector::Policy::compile(loaded->model);
+  if (!policy) return unexpected(format_errors(policy.error()));
+  for (const auto& w : loaded->warnings) logger()->warn("{}", w.format());
+  for (const auto& w : loaded->state_warnings) logger()->warn("state: {}", w);
+  return std::make_pair(std::move(*loaded), std::move(*policy));
+}
+
+}  // namespace
+
+Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options)
+    : io_(io), options_(std::move(options)), refresh_timer_(io) {}
+
+Daemon::~Daemon() { shutdown(); }
+
+Result<void, std::string> Daemon::start() {
+  auto prepared = prepare(options_);
+  if (!prepared) return unexpected(prepared.error());
+  if (options_.log_level.empty() && !log::configure(prepared->first.model.log_level))
+    logger()->warn("unknown log-level {:?}, keeping info", prepared->first.model.log_level);
+  apply_config(std::move(prepared->first), std::move(prepared->second));
+
+  watcher_ = std::make_unique<netlink::Watcher>(
+      io_, [this](netlink::SnapshotPtr s, netlink::ChangeKind k) { on_links(std::move(s), k); });
+  if (auto started = watcher_->start(); !started) return unexpected("netlink: " + started.error());
+  return {};
+}
+
+Result<void, std::string> Daemon::reload() {
+  auto prepared = prepare(options_);
+  if (!prepared) {
+    logger()->error("reload rejected, keeping the running configuration:\n{}", prepared.error());
+    return unexpected(prepared.error());
+  }
+  apply_config(std::move(prepared->first), std::move(prepared->second));
+  logger()->info("configuration reloaded: {} service(s), {} pool(s)", config_.assignments.size(),
+                 config_.model.pools.size());
+  reconcile("reload");
+  return {};
+}
+
+void Daemon::apply_config(LoadedConfig loaded, selector::Policy policy) {
+  config_ = std::move(loaded);
+  policy_ = std::move(policy);
+  persist_state();
+  for (const auto& a : config_.assignments)
+    logger()->debug("service {} has VIP {} (pool {}, {})", a.service, a.vip.to_string(), a.pool,
+                    config::to_string(a.protocol));
+  schedule_refresh();
+}
+
+void Daemon::persist_state() {
+  if (options_.state_dir.empty()) return;
+  if (auto saved = pool::StateStore(options_.state_dir).save(config_.state); !saved)
+    logger()->warn("cannot persist allocations in {}: {} (VIPs may move after a restart)", options_.state_dir,
+                   saved.error());
+}
+
+void Daemon::on_links(netlink::SnapshotPtr snapshot, netlink::ChangeKind kind) {
+  links_ = std::move(snapshot);
+  if (kind == netlink::ChangeKind::resynced) logger()->warn("netlink overflow: link table re-dumped");
+  reconcile(kind == netlink::ChangeKind::initial ? "start" : "link change");
+}
+
+void Daemon::reconcile(const char* cause) {
+  if (stopped_ || !links_) return;
+  const auto desired = desired_l2(policy_, *links_, config_.assignments, drained_);
+
+  // 1. Handles: open on newly needed links first so a moved VIP is never unanswered.
+  std::set<int> needed;
+  for (const auto& b : desired.bindings) needed.insert(b.ifindex);
+  for (int ifindex : needed) {
+    if (handles_.count(ifindex)) continue;
+    const auto name = link_name(links_.get(), ifindex);
+    auto handle = l2::PacketIo::open(io_, ifindex, name,
+                                     [this](int i, std::span<const std::uint8_t> f) { on_frame(i, f); });
+    if (!handle) {
+      l2_logger()->error("[{}] cannot open packet handle: {}", name, handle.error());
+      continue;
+    }
+    l2_logger()->info("[{}] link handle opened", name);
+    handles_.emplace(ifindex, std::move(*handle));
+  }
+
+  // 2. The responder's table: only bindings whose link has a handle.
+  std::vector<l2::LinkInfo> link_infos;
+  for (const auto& l : links_->links)
+    if (l.has_mac) link_infos.push_back({l.ifindex, l.mac});
+  responder_.set_links(std::move(link_infos));
+  std::vector<l2::Binding> active;
+  std::set<BindingKey> next;
+  for (const auto& b : desired.bindings) {
+    if (!handles_.count(b.ifindex)) continue;
+    active.push_back(b);
+    next.emplace(b.ifindex, b.vip);
+  }
+  responder_.set_bindings(active);
+
+  // 3. Solicited-node memberships for IPv6 VIPs.
+  std::set<std::pair<int, netlink::MacAddress>> groups;
+  for (const auto& [ifindex, vip] : next)
+    if (vip.is_v6()) groups.emplace(ifindex, l2::solicited_node_mac(l2::to_v6_bytes(vip)));
+  for (const auto& g : groups) {
+    if (memberships_.count(g)) continue;
+    if (auto joined = handles_.at(g.first)->join_multicast(g.second); !joined)
+      l2_logger()->warn("[{}] cannot join {}: {}", link_name(links_.get(), g.first), netlink::to_string(g.second),
+                        joined.error());
+  }
+  for (const auto& g : memberships_)
+    if (!groups.count(g) && handles_.count(g.first)) (void)handles_.at(g.first)->leave_multicast(g.second);
+  memberships_ = std::move(groups);
+
+  // 4. Diff: log, announce new bindings, stop announcing removed ones.
+  for (const auto& key : bindings_) {
+    if (next.count(key)) continue;
+    announcements_.erase(key);
+    l2_logger()->info("[{} {}] stopped answering ({})", link_name(links_.get(), key.first), key.second.to_string(),
+                      cause);
+  }
+  std::vector<BindingKey> added;
+  for (const auto& key : next)
+    if (!bindings_.count(key)) added.push_back(key);
+  bindings_ = std::move(next);
+  for (const auto& key : added) {
+    l2_logger()->info("[{} {}] answering ARP/NDP ({})", link_name(links_.get(), key.first), key.second.to_string(),
+                      cause);
+    announce(key, config_.model.gratuitous.count);
+  }
+
+  // 5. Close handles no binding needs any more.
+  for (auto it = handles_.begin(); it != handles_.end();) {
+    if (needed.count(it->first)) {
+      ++it;
+      continue;
+    }
+    l2_logger()->info("[{}] link handle closed: no VIP selected on it", it->second->name());
+    it = handles_.erase(it);
+  }
+
+  // 6. Per-VIP summary when a VIP's link set changes, naming why links were refused.
+  std::map<net::IpAddress, std::vector<int>> vip_links;
+  for (const auto& d : desired.decisions) {
+    auto selected = d.selected_ifindexes();
+    auto previous = vip_links_.find(d.vip);
+    if (previous == vip_links_.end() || previous->second != selected) {
+      if (selected.empty()) {
+        std::string reasons;
+        for (const auto& l : selector::select(policy_, *links_, d.vip, d.pool).links)
+          reasons += "\n  " + l.name + ": " + l.reason;
+        l2_logger()->warn("[{}] VIP of pool {} is answered on no link:{}", d.vip.to_string(), d.pool, reasons);
+      }
+    }
+    vip_links.emplace(d.vip, std::move(selected));
+  }
+  vip_links_ = std::move(vip_links);
+}
+
+void Daemon::announce(const BindingKey& key, int remaining) {
+  if (remaining <= 0 || !bindings_.count(key)) return;
+  send_gratuitous(key);
+  if (remaining - 1 <= 0) {
+    announcements_.erase(key);
+    return;
+  }
+  auto& timer = announcements_[key];
+  if (!timer) timer = std::make_unique<boost::asio::steady_timer>(io_);
+  timer->expires_after(config_.model.gratuitous.interval);
+  timer->async_wait([this, key, remaining](const boost::system::error_code& ec) {
+    if (ec || stopped_ || !bindings_.count(key)) return;
+    announce(key, remaining - 1);
+  });
+}
+
+void Daemon::send_gratuitous(const BindingKey& key) {
+  auto handle = handles_.find(key.first);
+  const auto binding = responder_.find(key.first, key.second);
+  if (handle == handles_.end() || binding < 0) return;
+  const auto announcement = responder_.announcement(static_cast<std::size_t>(binding));
+  std::uint64_t sent = 0;
+  for (std::size_t i = 0; i < announcement.count; ++i) {
+    if (auto r = handle->second->send(announcement.frame(i)); r) {
+      ++sent;
+    } else {
+      l2_logger()->warn("[{} {}] gratuitous send failed: {}", handle->second->name(), key.second.to_string(),
+                        r.error());
+    }
+  }
+  responder_.count_gratuitous(static_cast<std::size_t>(binding), sent);
+  l2_logger()->trace("[{} {}] gratuitous announcement sent ({} frames)", handle->second->name(),
+                     key.second.to_string(), sent);
+}
+
+void Daemon::schedule_refresh() {
+  refresh_timer_.cancel();
+  const auto period = config_.model.gratuitous.refresh;
+  if (period <= config::Duration::zero()) return;
+  refresh_timer_.expires_after(period);
+  refresh_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    for (const auto& key : bindings_) send_gratuitous(key);
+    schedule_refresh();
+  });
+}
+
+void Daemon::on_frame(int ifindex, std::span<const std::uint8_t> frame) {
+  const auto outcome = responder_.handle(ifindex, frame, reply_buffer_);
+  if (outcome.action == l2::Action::reply || outcome.action == l2::Action::reply_and_conflict) {
+    auto handle = handles_.find(ifindex);
+    if (handle != handles_.end()) {
+      if (auto sent = handle->second->send(std::span(reply_buffer_.data(), outcome.reply_size)); !sent)
+        l2_logger()->warn("[{}] reply send failed: {}", handle->second->name(), sent.error());
+    }
+  }
+  if (outcome.action == l2::Action::conflict || outcome.action == l2::Action::reply_and_conflict) {
+    if (conflicts_logged_.emplace(outcome.vip, outcome.peer_mac).second)
+      l2_logger()->warn("[{} {}] conflict: {} also claims this VIP", link_name(links_.get(), ifindex),
+                        outcome.vip.to_string(), netlink::to_string(outcome.peer_mac));
+  }
+}
+
+void Daemon::shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  refresh_timer_.cancel();
+  announcements_.clear();
+  for (const auto& [ifindex, group] : memberships_)
+    if (auto h = handles_.find(ifindex); h != handles_.end()) (void)h->second->leave_multicast(group);
+  memberships_.clear();
+  responder_.set_bindings({});
+  for (const auto& key : bindings_)
+    l2_logger()->info("[{} {}] released (shutdown)", link_name(links_.get(), key.first), key.second.to_string());
+  bindings_.clear();
+  handles_.clear();
+  watcher_.reset();
+}
+
+int run_daemon(const DaemonOptions& options) {
+  if (!options.log_level.empty() && !log::configure(options.log_level)) {
+    std::fprintf(stderr, "vipd: unknown --log-level %s\n", options.log_level.c_str());
+    return 2;
+  }
+  boost::asio::io_context io;
+  Daemon daemon(io, options);
+  if (auto started = daemon.start(); !started) {
+    logger()->critical("cannot start:\n{}", started.error());
+    return 1;
+  }
+  logger()->info("vipd started (config {})", options.config_files.front());
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+          logger()->info("SIGHUP: reloading configuration");
+          (void)daemon.reload();
+          signals.async_wait(on_signal);
+          return;
+        }
+        logger()->info("{}: releasing VIPs and exiting", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        daemon.shutdown();
+        io.stop();
+      };
+  signals.async_wait(on_signal);
+  io.run();
+  return 0;
+}
+
+}  // namespace vipd::daemon

@@ -1,0 +1,315 @@
+#include "vipd/l2/packet_io.hpp"
+
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <unordered_map>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "vipd/common/log.hpp"
+
+namespace vipd::l2 {
+namespace {
+
+// Only what the responder consumes reaches user space: ARP, and ICMPv6 NS (135) / NA (136) without
+// extension headers (NDP messages never carry them in practice; the codec rejects the rest anyway).
+constexpr const char* kFilter = "arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136))";
+constexpr int kBatch = 64;
+// Read errors in a row (no frame in between) before we stop reading: libpcap reports a link going
+// down once and then works again, a vanished link keeps failing.
+constexpr int kMaxConsecutiveErrors = 3;
+
+std::uint64_t group_key(const netlink::MacAddress& mac) {
+  std::uint64_t key = 0;
+  for (auto b : mac) key = (key << 8) | b;
+  return key;
+}
+
+}  // namespace
+
+struct PacketIoState {
+  PacketIoState(boost::asio::io_context& io, int ifindex, std::string name, PacketIo::FrameHandler on_frame,
+                PacketIo::Options options)
+      : io(io),
+        ifindex(ifindex),
+        name(std::move(name)),
+        on_frame(std::move(on_frame)),
+        options(options),
+        descriptor(io),
+        log(vipd::log::get("l2")) {}
+
+  ~PacketIoState() {
+    if (descriptor.is_open()) {
+      boost::system::error_code ignored;
+      descriptor.cancel(ignored);
+      descriptor.release();  // pcap_close owns the fd: do not close it twice
+    }
+    if (pcap != nullptr) pcap_close(pcap);
+  }
+  PacketIoState(const PacketIoState&) = delete;
+  PacketIoState& operator=(const PacketIoState&) = delete;
+
+  boost::asio::io_context& io;
+  const int ifindex;
+  const std::string name;
+  PacketIo::FrameHandler on_frame;
+  const PacketIo::Options options;
+  pcap_t* pcap = nullptr;
+  int fd = -1;
+  boost::asio::posix::stream_descriptor descriptor;
+  std::shared_ptr<spdlog::logger> log;
+
+  bool closed = false;   // the owning PacketIo is gone; finish the current batch silently
+  bool reading = true;   // false after kMaxConsecutiveErrors read errors
+  int consecutive_errors = 0;
+  std::unordered_map<std::uint64_t, int> groups;  // multicast MAC -> references
+  std::uint64_t received = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t send_errors = 0;
+};
+
+namespace {
+
+void arm(const std::shared_ptr<PacketIoState>& state);
+
+void on_packet(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
+  auto* state = reinterpret_cast<PacketIoState*>(user);
+  if (state->closed) {
+    pcap_breakloop(state->pcap);
+    return;
+  }
+  ++state->received;
+  try {
+    state->on_frame(state->ifindex, std::span<const std::uint8_t>(bytes, header->caplen));
+  } catch (const std::exception& e) {
+    // Unwinding through libpcap's C frames is not an option; the handler should not throw anyway.
+    state->log->error("{} (ifindex {}): frame handler threw: {}", state->name, state->ifindex, e.what());
+  } catch (...) {
+    state->log->error("{} (ifindex {}): frame handler threw", state->name, state->ifindex);
+  }
+}
+
+// Drains the ring in batches of kBatch, then either re-arms the wait (ring empty) or posts itself
+// (still busy after max_batches_per_turn) so one busy link cannot starve the rest of the loop. The
+// descriptor is edge-triggered inside Asio, so the wait is re-armed only once the ring is empty.
+void drain(const std::shared_ptr<PacketIoState>& state) {
+  for (int batch = 0; batch < state->options.max_batches_per_turn; ++batch) {
+    const int n = pcap_dispatch(state->pcap, kBatch, &on_packet, reinterpret_cast<u_char*>(state.get()));
+    if (state->closed) return;
+    if (n == 0) {
+      arm(state);
+      return;
+    }
+    if (n > 0) {
+      state->consecutive_errors = 0;
+      continue;
+    }
+    if (n == PCAP_ERROR_BREAK) continue;
+    ++state->consecutive_errors;
+    if (state->consecutive_errors >= kMaxConsecutiveErrors) {
+      state->reading = false;
+      state->log->error("{} (ifindex {}): read failed {} times in a row, stopped reading: {}", state->name,
+                        state->ifindex, state->consecutive_errors, pcap_geterr(state->pcap));
+      return;
+    }
+    state->log->warn("{} (ifindex {}): read failed: {}", state->name, state->ifindex, pcap_geterr(state->pcap));
+    arm(state);
+    return;
+  }
+  boost::asio::post(state->io, [weak = std::weak_ptr<PacketIoState>(state)] {
+    if (auto s = weak.lock(); s && !s->closed) drain(s);
+  });
+}
+
+void arm(const std::shared_ptr<PacketIoState>& state) {
+  // A weak reference: a wait cancelled by the destructor (or still queued when the io_context dies)
+  // must not keep the handle alive or touch it.
+  state->descriptor.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                               [weak = std::weak_ptr<PacketIoState>(state)](const boost::system::error_code& ec) {
+                                 auto s = weak.lock();
+                                 if (!s || s->closed || ec == boost::asio::error::operation_aborted) return;
+                                 if (ec) {
+                                   s->reading = false;
+                                   s->log->error("{} (ifindex {}): wait failed, stopped reading: {}", s->name,
+                                                 s->ifindex, ec.message());
+                                   return;
+                                 }
+                                 drain(s);
+                               });
+}
+
+std::string pcap_error(const PacketIoState& state, const std::string& what, const char* detail) {
+  return state.name + " (ifindex " + std::to_string(state.ifindex) + "): " + what + ": " + detail;
+}
+
+Result<void, std::string> membership(PacketIoState& state, const netlink::MacAddress& group, int option) {
+  packet_mreq mreq{};
+  mreq.mr_ifindex = state.ifindex;
+  mreq.mr_type = PACKET_MR_MULTICAST;
+  mreq.mr_alen = static_cast<unsigned short>(group.size());
+  std::memcpy(mreq.mr_address, group.data(), group.size());
+  if (setsockopt(state.fd, SOL_PACKET, option, &mreq, sizeof(mreq)) != 0) {
+    const int err = errno;
+    return unexpected(pcap_error(state,
+                                 std::string(option == PACKET_ADD_MEMBERSHIP ? "join" : "leave") +
+                                     " multicast " + netlink::to_string(group),
+                                 std::strerror(err)));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PacketIo>, std::string> PacketIo::open(boost::asio::io_context& io, int ifindex,
+                                                              const std::string& name, FrameHandler on_frame) {
+  return open(io, ifindex, name, std::move(on_frame), Options{});
+}
+
+Result<std::unique_ptr<PacketIo>, std::string> PacketIo::open(boost::asio::io_context& io, int ifindex,
+                                                              const std::string& name, FrameHandler on_frame,
+                                                              const Options& options) {
+  auto state = std::make_shared<PacketIoState>(io, ifindex, name, std::move(on_frame), options);
+  // The name is what libpcap opens, the index is what the responder keys on: they must agree in the
+  // namespace we are opening in (a rename between snapshot and open would otherwise mix links up).
+  const unsigned actual = if_nametoindex(name.c_str());
+  if (actual == 0) return unexpected(pcap_error(*state, "no such interface", std::strerror(errno)));
+  if (static_cast<int>(actual) != ifindex)
+    return unexpected(pcap_error(*state, "interface index mismatch", ("it is " + std::to_string(actual)).c_str()));
+
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  state->pcap = pcap_create(name.c_str(), errbuf);
+  if (state->pcap == nullptr) return unexpected(pcap_error(*state, "pcap_create", errbuf));
+  pcap_t* p = state->pcap;
+  if (pcap_set_snaplen(p, options.snaplen) != 0 || pcap_set_promisc(p, 0) != 0 ||
+      pcap_set_immediate_mode(p, 1) != 0 || pcap_set_buffer_size(p, options.buffer_bytes) != 0)
+    return unexpected(pcap_error(*state, "pcap options", pcap_geterr(p)));
+
+  const int activated = pcap_activate(p);
+  if (activated < 0) {
+    const char* detail = activated == PCAP_ERROR ? pcap_geterr(p) : pcap_statustostr(activated);
+    return unexpected(pcap_error(*state, "pcap_activate", detail));
+  }
+  if (activated > 0)
+    state->log->warn("{} (ifindex {}): pcap_activate: {}", name, ifindex, pcap_statustostr(activated));
+  if (pcap_datalink(p) != DLT_EN10MB)
+    return unexpected(pcap_error(*state, "not an Ethernet link", pcap_datalink_val_to_name(pcap_datalink(p))));
+
+  // Never see our own replies and announcements.
+  if (pcap_setdirection(p, PCAP_D_IN) != 0) return unexpected(pcap_error(*state, "pcap_setdirection", pcap_geterr(p)));
+  state->fd = pcap_get_selectable_fd(p);
+  if (state->fd < 0) return unexpected(pcap_error(*state, "pcap_get_selectable_fd", "no selectable fd"));
+  // ...and keep them out of the ring in the kernel, not only in libpcap (Linux >= 4.20; older kernels
+  // fall back to libpcap's user-space direction check).
+  const int one = 1;
+  if (setsockopt(state->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0 && errno != ENOPROTOOPT)
+    state->log->debug("{} (ifindex {}): PACKET_IGNORE_OUTGOING: {}", name, ifindex, std::strerror(errno));
+
+  bpf_program program{};
+  if (pcap_compile(p, &program, kFilter, 1, PCAP_NETMASK_UNKNOWN) != 0)
+    return unexpected(pcap_error(*state, "pcap_compile", pcap_geterr(p)));
+  const int filtered = pcap_setfilter(p, &program);
+  pcap_freecode(&program);
+  if (filtered != 0) return unexpected(pcap_error(*state, "pcap_setfilter", pcap_geterr(p)));
+
+  if (pcap_setnonblock(p, 1, errbuf) != 0) return unexpected(pcap_error(*state, "pcap_setnonblock", errbuf));
+  // The daemon may run helpers; a packet socket must not leak into them.
+  if (fcntl(state->fd, F_SETFD, FD_CLOEXEC) != 0)
+    return unexpected(pcap_error(*state, "FD_CLOEXEC", std::strerror(errno)));
+
+  boost::system::error_code ec;
+  state->descriptor.assign(state->fd, ec);
+  if (ec) return unexpected(pcap_error(*state, "register with the event loop", ec.message().c_str()));
+
+  state->log->debug("{} (ifindex {}): packet capture open (snaplen {}, buffer {} bytes)", name, ifindex,
+                    options.snaplen, options.buffer_bytes);
+  // Frames may already be waiting (no edge would announce them): drain once, which arms the wait.
+  boost::asio::post(io, [weak = std::weak_ptr<PacketIoState>(state)] {
+    if (auto s = weak.lock(); s && !s->closed) drain(s);
+  });
+  return std::unique_ptr<PacketIo>(new PacketIo(std::move(state)));
+}
+
+PacketIo::PacketIo(std::shared_ptr<PacketIoState> state) : state_(std::move(state)) {}
+
+PacketIo::~PacketIo() {
+  state_->closed = true;
+  boost::system::error_code ignored;
+  state_->descriptor.cancel(ignored);
+  // If we are being destroyed from inside the frame handler, drain() still holds the state: the
+  // rest of that batch is skipped and the handle is closed when drain() returns.
+  pcap_breakloop(state_->pcap);
+  state_->log->debug("{} (ifindex {}): packet capture closed", state_->name, state_->ifindex);
+}
+
+Result<void, std::string> PacketIo::send(std::span<const std::uint8_t> frame) {
+  auto& s = *state_;
+  const int n = pcap_inject(s.pcap, frame.data(), frame.size());
+  if (n < 0 || static_cast<std::size_t>(n) != frame.size()) {
+    ++s.send_errors;
+    std::string detail = n < 0 ? pcap_geterr(s.pcap) : "short write of " + std::to_string(n) + " bytes";
+    s.log->debug("{} (ifindex {}): send of {} bytes failed: {}", s.name, s.ifindex, frame.size(), detail);
+    return unexpected(pcap_error(s, "send", detail.c_str()));
+  }
+  ++s.sent;
+  return {};
+}
+
+Result<void, std::string> PacketIo::join_multicast(const netlink::MacAddress& group) {
+  auto& s = *state_;
+  if ((group[0] & 0x01) == 0)
+    return unexpected(pcap_error(s, "join multicast " + netlink::to_string(group), "not a multicast address"));
+  auto& refs = s.groups[group_key(group)];
+  if (refs == 0) {
+    if (auto r = membership(s, group, PACKET_ADD_MEMBERSHIP); !r) {
+      s.groups.erase(group_key(group));
+      s.log->warn("{}", r.error());
+      return r;
+    }
+  }
+  ++refs;
+  return {};
+}
+
+Result<void, std::string> PacketIo::leave_multicast(const netlink::MacAddress& group) {
+  auto& s = *state_;
+  const auto it = s.groups.find(group_key(group));
+  if (it == s.groups.end())
+    return unexpected(pcap_error(s, "leave multicast " + netlink::to_string(group), "not joined"));
+  if (--it->second > 0) return {};
+  s.groups.erase(it);
+  if (auto r = membership(s, group, PACKET_DROP_MEMBERSHIP); !r) {
+    s.log->warn("{}", r.error());
+    return r;
+  }
+  return {};
+}
+
+int PacketIo::multicast_refs(const netlink::MacAddress& group) const {
+  const auto it = state_->groups.find(group_key(group));
+  return it == state_->groups.end() ? 0 : it->second;
+}
+
+PacketIo::Stats PacketIo::stats() const {
+  Stats st;
+  st.received = state_->received;
+  st.sent = state_->sent;
+  st.send_errors = state_->send_errors;
+  pcap_stat ps{};
+  if (pcap_stats(state_->pcap, &ps) == 0) st.kernel_drops = ps.ps_drop;
+  return st;
+}
+
+bool PacketIo::reading() const { return state_->reading; }
+int PacketIo::ifindex() const { return state_->ifindex; }
+const std::string& PacketIo::name() const { return state_->name; }
+
+}  // namespace vipd::l2

@@ -1,0 +1,276 @@
+// The layer-2 responder against real tools: vipd runs in a node namespace whose links share one
+// bridge with a client (the seed's situation: several node links on one L2 domain), and iputils
+// arping, ndisc6, tcpdump and ip neigh in other namespaces observe what answers.
+#include <gtest/gtest.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "integration/lab.hpp"
+#include "vipd/l2/codec.hpp"
+
+namespace vipd::testlab {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kEth0Mac = "02:77:00:00:10:00";
+constexpr const char* kEth1Mac = "02:77:00:00:10:01";
+constexpr const char* kEth2Mac = "02:77:00:00:10:02";
+constexpr const char* kClientMac = "02:77:00:00:00:02";
+
+constexpr const char* kBaseConfig = R"(address-pools:
+  - name: lab
+    protocol: layer2
+    addresses: [10.77.0.100-10.77.0.199, "fd77::100-fd77::1ff"]
+  - name: routed
+    protocol: bgp
+    addresses: [10.77.0.200/29]
+services:
+  - {name: web, pool: lab, address: 10.77.0.100}
+  - {name: web6, pool: lab, address: "fd77::100"}
+  - {name: api, pool: routed, address: 10.77.0.201}
+gratuitous: {count: 3, interval: 200ms}
+)";
+
+// Counts "Unicast reply from IP [MAC]" lines of iputils arping per MAC.
+std::multiset<std::string> arping_reply_macs(const std::string& output) {
+  std::multiset<std::string> macs;
+  static const std::regex reply(R"(reply from [0-9.]+ \[([0-9A-Fa-f:]+)\])");
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), reply); it != std::sregex_iterator(); ++it) {
+    std::string mac = (*it)[1];
+    for (auto& c : mac) c = static_cast<char>(std::tolower(c));
+    macs.insert(mac);
+  }
+  return macs;
+}
+
+std::multiset<std::string> ndisc_target_macs(const std::string& output) {
+  std::multiset<std::string> macs;
+  static const std::regex target(R"(Target link-layer address: ([0-9A-Fa-f:]+))");
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), target); it != std::sregex_iterator(); ++it) {
+    std::string mac = (*it)[1];
+    for (auto& c : mac) c = static_cast<char>(std::tolower(c));
+    macs.insert(mac);
+  }
+  return macs;
+}
+
+class L2Lab : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!is_root()) GTEST_SKIP() << "network-namespace tests need root (run ./scripts/test.sh as root)";
+    const std::string prefix = unique_name("vl2");
+    sw_ = std::make_unique<Switch>(prefix);
+    node_ = std::make_unique<Netns>(prefix + "node");
+    client_ = std::make_unique<Netns>(prefix + "cli");
+    sw_->plug(*node_, "eth0", kEth0Mac);
+    sw_->plug(*node_, "eth1", kEth1Mac);
+    sw_->plug(*node_, "eth2", kEth2Mac);
+    sw_->plug(*client_, "eth0", kClientMac);
+    node_->must("ip addr add 10.77.0.10/24 dev eth0");
+    node_->must("ip addr add fd77::10/64 dev eth0 nodad");
+    node_->must("ip addr add 10.78.0.10/24 dev eth1");
+    node_->must("ip addr add fd78::10/64 dev eth1 nodad");
+    for (const char* l : {"eth0", "eth1", "eth2"}) node_->must(std::string("ip link set ") + l + " up");
+    client_->must("ip addr add 10.77.0.2/24 dev eth0");
+    client_->must("ip addr add 10.78.0.2/24 dev eth0");
+    client_->must("ip addr add fd77::2/64 dev eth0 nodad");
+    client_->must("ip link set eth0 up");
+    dir_ = "/tmp/" + prefix;
+    must("mkdir -p " + dir_);
+  }
+
+  void TearDown() override {
+    if (vipd_) vipd_->stop();
+    if (!dir_.empty() && HasFailure() && vipd_) std::cerr << "vipd log:\n" << vipd_->log() << '\n';
+    if (!dir_.empty()) run("rm -rf " + dir_);
+  }
+
+  // Starts vipd in the node namespace and waits until it answers on `expected_links` bindings.
+  void start_vipd(const std::string& config, int expected_bindings) {
+    {
+      std::ofstream out(dir_ + "/vipd.yaml");
+      out << config;
+    }
+    vipd_ = std::make_unique<Process>(
+        node_.get(),
+        std::vector<std::string>{VIPD_BINARY, "--config", dir_ + "/vipd.yaml", "--state-dir", dir_ + "/state",
+                                 "--log-level", "debug"},
+        dir_ + "/vipd.log");
+    ASSERT_TRUE(wait_until([&] { return count_log("answering ARP/NDP") >= expected_bindings; }, 5s))
+        << vipd_->log();
+  }
+
+  int count_log(const std::string& needle) const {
+    const auto log = vipd_->log();
+    int n = 0;
+    for (auto pos = log.find(needle); pos != std::string::npos; pos = log.find(needle, pos + 1)) ++n;
+    return n;
+  }
+
+  CommandResult arping(const std::string& target, int count = 3) const {
+    return client_->run("arping -b -c " + std::to_string(count) + " -w " + std::to_string(count) +
+                        " -I eth0 " + target);
+  }
+
+  std::unique_ptr<Switch> sw_;
+  std::unique_ptr<Netns> node_;
+  std::unique_ptr<Netns> client_;
+  std::unique_ptr<Process> vipd_;
+  std::string dir_;
+};
+
+TEST_F(L2Lab, SeedSituationOnlyTheSubnetLinkAnswersArp) {
+  start_vipd(kBaseConfig, 2);
+  // tcpdump on the client sees every ARP reply on the wire, whichever MAC sends it.
+  Process capture(client_.get(), {"tcpdump", "-l", "-nn", "-e", "-i", "eth0", "arp[6:2] = 2"}, dir_ + "/cap.txt");
+  std::this_thread::sleep_for(500ms);
+  const auto r = arping("10.77.0.100");
+  std::this_thread::sleep_for(200ms);
+  capture.stop(SIGINT);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto macs = arping_reply_macs(r.output);
+  EXPECT_EQ(macs.size(), 3u) << r.output;  // exactly one reply per probe
+  EXPECT_EQ(macs.count(kEth0Mac), macs.size()) << r.output;
+  const auto wire = capture.log();
+  EXPECT_NE(wire.find(kEth0Mac), std::string::npos) << wire;
+  EXPECT_EQ(wire.find(kEth1Mac), std::string::npos) << wire;
+  EXPECT_EQ(wire.find(kEth2Mac), std::string::npos) << wire;
+}
+
+TEST_F(L2Lab, SeedSituationOnlyTheSubnetLinkAnswersNdp) {
+  start_vipd(kBaseConfig, 2);
+  const auto r = client_->run("ndisc6 -m -n -r 1 -w 1000 fd77::100 eth0");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto macs = ndisc_target_macs(r.output);
+  ASSERT_EQ(macs.size(), 1u) << r.output;
+  EXPECT_EQ(*macs.begin(), kEth0Mac);
+}
+
+TEST_F(L2Lab, AllowlistWithoutSubnetSelectsOnlyThatLink) {
+  start_vipd(std::string(kBaseConfig) + "interfaces: {allow: [eth1], require-subnet: false}\n", 2);
+  const auto r = arping("10.77.0.100");
+  const auto macs = arping_reply_macs(r.output);
+  EXPECT_EQ(macs.size(), 3u) << r.output;
+  EXPECT_EQ(macs.count(kEth1Mac), macs.size()) << r.output;
+}
+
+TEST_F(L2Lab, ClientLearnsTheVipFromTheGratuitousBurstWithoutAsking) {
+  // A second client that never sends ARP for the VIP; arp_accept=1 lets gratuitous ARP create entries.
+  auto watcher = std::make_unique<Netns>(node_->name() + "w");
+  sw_->plug(*watcher, "eth0", "02:77:00:00:00:03");
+  watcher->must("sysctl -qw net.ipv4.conf.all.arp_accept=1 net.ipv4.conf.eth0.arp_accept=1");
+  watcher->must("ip addr add 10.77.0.3/24 dev eth0");
+  watcher->must("ip link set eth0 up");
+  start_vipd(kBaseConfig, 2);
+  EXPECT_TRUE(wait_until(
+      [&] { return watcher->run("ip neigh show 10.77.0.100 dev eth0").output.find(kEth0Mac) != std::string::npos; },
+      2s))
+      << watcher->run("ip neigh show").output;
+}
+
+TEST_F(L2Lab, NothingIsAnsweredForNonVipsOrBgpPools) {
+  start_vipd(kBaseConfig, 2);
+  const auto unassigned = arping("10.77.0.150", 2);  // inside the pool but no service
+  EXPECT_NE(unassigned.exit_code, 0) << unassigned.output;
+  EXPECT_TRUE(arping_reply_macs(unassigned.output).empty()) << unassigned.output;
+  const auto bgp = arping("10.77.0.201", 2);  // a service of a bgp pool
+  EXPECT_NE(bgp.exit_code, 0) << bgp.output;
+  EXPECT_TRUE(arping_reply_macs(bgp.output).empty()) << bgp.output;
+}
+
+TEST_F(L2Lab, FollowsLinkStateAndAddresses) {
+  start_vipd(kBaseConfig, 2);
+  ASSERT_EQ(arping_reply_macs(arping("10.77.0.100", 1).output).size(), 1u);
+
+  // Address removed (require-subnet): replies stop within 100 ms.
+  node_->must("ip addr del 10.77.0.10/24 dev eth0");
+  std::this_thread::sleep_for(100ms);
+  auto r = arping("10.77.0.100", 2);
+  EXPECT_TRUE(arping_reply_macs(r.output).empty()) << r.output;
+
+  // Restored: answered again, with a new gratuitous burst.
+  const int announced_before = count_log("answering ARP/NDP");
+  node_->must("ip addr add 10.77.0.10/24 dev eth0");
+  ASSERT_TRUE(wait_until([&] { return count_log("answering ARP/NDP") > announced_before; }, 2s));
+  r = arping("10.77.0.100", 1);
+  EXPECT_EQ(arping_reply_macs(r.output).count(kEth0Mac), 1u) << r.output;
+
+  // Link down: no replies from it.
+  node_->must("ip link set eth0 down");
+  std::this_thread::sleep_for(100ms);
+  r = arping("10.77.0.100", 2);
+  EXPECT_TRUE(arping_reply_macs(r.output).empty()) << r.output;
+  node_->must("ip link set eth0 up");
+  EXPECT_TRUE(wait_until([&] { return arping_reply_macs(arping("10.77.0.100", 1).output).size() == 1; }, 3s));
+}
+
+TEST_F(L2Lab, AnotherHostClaimingTheVipIsAConflict) {
+  start_vipd(kBaseConfig, 2);
+  auto intruder = std::make_unique<Netns>(node_->name() + "x");
+  sw_->plug(*intruder, "eth0", "02:77:00:00:99:99");
+  intruder->must("ip addr add 10.77.0.100/24 dev eth0");
+  intruder->must("ip link set eth0 up");
+  intruder->run("arping -U -c 2 -w 2 -I eth0 -s 10.77.0.100 10.77.0.100");
+  EXPECT_TRUE(wait_until([&] { return count_log("conflict") > 0; }, 2s)) << vipd_->log();
+  EXPECT_NE(vipd_->log().find("02:77:00:00:99:99"), std::string::npos);
+}
+
+// Unicast NS (a NUD probe) straight to the node's MAC and the VIP: answered (MetalLB #2920).
+TEST_F(L2Lab, UnicastNudProbeIsAnswered) {
+  start_vipd(kBaseConfig, 2);
+  EnterNetns in_client(*client_);
+  const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+  ASSERT_GE(fd, 0);
+  sockaddr_ll addr{};
+  addr.sll_family = AF_PACKET;
+  addr.sll_protocol = htons(ETH_P_ALL);
+  addr.sll_ifindex = static_cast<int>(if_nametoindex("eth0"));
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+
+  const netlink::MacAddress client_mac{0x02, 0x77, 0, 0, 0, 0x02};
+  const netlink::MacAddress node_mac{0x02, 0x77, 0, 0, 0x10, 0x00};
+  const auto vip = *net::IpAddress::parse("fd77::100");
+  l2::NdPacket ns;
+  ns.type = l2::icmpv6_neighbor_solicitation;
+  ns.source = l2::to_v6_bytes(*net::IpAddress::parse("fd77::2"));
+  ns.destination = l2::to_v6_bytes(vip);  // unicast to the VIP itself, as a NUD probe is
+  ns.target = l2::to_v6_bytes(vip);
+  ns.has_source_lla = true;
+  ns.source_lla = client_mac;
+  std::array<std::uint8_t, l2::max_frame_size> frame{};
+  const auto size = l2::write_nd_frame(frame, node_mac, client_mac, ns);
+  ASSERT_GT(size, 0u);
+  ASSERT_EQ(send(fd, frame.data(), size, 0), static_cast<ssize_t>(size));
+
+  bool answered = false;
+  const auto deadline = std::chrono::steady_clock::now() + 1s;
+  std::array<std::uint8_t, 2048> buf{};
+  while (!answered && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    const auto n = recv(fd, buf.data(), buf.size(), 0);
+    if (n <= 0) continue;
+    auto parsed = l2::parse_frame(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
+    if (!parsed) continue;
+    if (parsed->kind == l2::FrameKind::neighbor_advertisement && parsed->nd.target == l2::to_v6_bytes(vip) &&
+        parsed->ethernet.source == node_mac && parsed->nd.solicited)
+      answered = true;
+  }
+  close(fd);
+  EXPECT_TRUE(answered);
+}
+
+}  // namespace
+}  // namespace vipd::testlab
