@@ -25,15 +25,19 @@ using namespace vipd;
 constexpr int kPools = 100;
 constexpr int kServices = 10000;
 
-std::string pool_name(int p) { return "pool-" + std::to_string(p); }
+std::string pool_name(int p) {
+  return "pool-" + std::to_string(p);
+}
 std::string service_name(int s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "svc-%05d", s);
   return buf;
 }
-std::string pool_cidr(int p) { return "10." + std::to_string(p) + ".0.0/16"; }
-// Every 10th service has an explicit address high in its pool, so the cursor has to skip none of them
-// early but explicit handling is exercised.
+std::string pool_cidr(int p) {
+  return "10." + std::to_string(p) + ".0.0/16";
+}
+// Every 10th service has an explicit address (10.P.200.x, above what auto-assignment reaches), so the
+// explicit pass and the taken set are exercised.
 std::optional<std::string> explicit_address(int s) {
   if (s % 10 != 0) return std::nullopt;
   const int p = s % kPools;
@@ -119,7 +123,8 @@ std::vector<net::IpAddress> random_addresses(net::Family f, net::Uint128 base, i
   return out;
 }
 
-void run_contains(benchmark::State& state, const pool::AddressSet& set, const std::vector<net::IpAddress>& probes) {
+void run_contains(benchmark::State& state, const pool::AddressSet& set,
+                  const std::vector<net::IpAddress>& probes) {
   std::size_t i = 0;
   std::size_t hits = 0;
   for (auto _ : state) {
@@ -133,14 +138,16 @@ void run_contains(benchmark::State& state, const pool::AddressSet& set, const st
 void BM_ContainsSlash8AvoidBuggy(benchmark::State& state) {
   const std::vector<net::IpRange> ranges{*net::IpRange::parse("10.0.0.0/8")};
   const auto set = pool::AddressSet::from_ranges(ranges, true);
-  run_contains(state, set, random_addresses(net::Family::v4, net::IpAddress::parse("10.0.0.0")->value(), 24, 4096));
+  run_contains(state, set,
+               random_addresses(net::Family::v4, net::IpAddress::parse("10.0.0.0")->value(), 24, 4096));
 }
 BENCHMARK(BM_ContainsSlash8AvoidBuggy);
 
 void BM_ContainsSlash64(benchmark::State& state) {
   const std::vector<net::IpRange> ranges{*net::IpRange::parse("fd00:20::/64")};
   const auto set = pool::AddressSet::from_ranges(ranges, false);
-  run_contains(state, set, random_addresses(net::Family::v6, net::IpAddress::parse("fd00:20::")->value(), 64, 4096));
+  run_contains(state, set,
+               random_addresses(net::Family::v6, net::IpAddress::parse("fd00:20::")->value(), 64, 4096));
 }
 BENCHMARK(BM_ContainsSlash64);
 
@@ -176,6 +183,21 @@ std::string make_yaml(int services) {
   }
   return y;
 }
+
+// The loader's share of the end-to-end figure below.
+void BM_LoadTextOnly(benchmark::State& state) {
+  const auto yaml = make_yaml(kServices);
+  for (auto _ : state) {
+    auto loaded = config::load_text("bench.yaml", yaml);
+    if (!loaded.ok()) {
+      state.SkipWithError(("load failed: " + loaded.error().front().format()).c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(loaded);
+  }
+  state.SetItemsProcessed(state.iterations() * kServices);
+}
+BENCHMARK(BM_LoadTextOnly)->Unit(benchmark::kMillisecond);
 
 // What `vipd --check` and a reload do: parse, validate the address math, allocate.
 void BM_LoadValidateAllocateEndToEnd(benchmark::State& state) {

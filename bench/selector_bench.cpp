@@ -25,7 +25,9 @@ using namespace vipd;
 constexpr std::uint32_t kLowerUp = 0x10000;  // IFF_LOWER_UP (linux/if.h clashes with net/if.h)
 constexpr std::uint32_t kUsable = IFF_UP | IFF_BROADCAST | IFF_MULTICAST | IFF_RUNNING | kLowerUp;
 
-netlink::LinkAddress addr(const std::string& text) { return {*net::Prefix::parse(text), 0}; }
+netlink::LinkAddress addr(const std::string& text) {
+  return {*net::Prefix::parse(text), 0};
+}
 
 netlink::Link make_link(int ifindex, std::string name, std::string kind) {
   netlink::Link l;
@@ -113,9 +115,11 @@ std::vector<std::pair<net::IpAddress, std::string>> make_vips(const Lab& lab, in
     const std::string pool = i % 3 ? "layer2" : "edge";
     std::string text;
     if (i % 10 == 9)
-      text = lab.v6_subnets[static_cast<std::size_t>(i) % lab.v6_subnets.size()] + std::to_string(100 + i % 100);
+      text =
+          lab.v6_subnets[static_cast<std::size_t>(i) % lab.v6_subnets.size()] + std::to_string(100 + i % 100);
     else
-      text = lab.v4_subnets[static_cast<std::size_t>(i) % lab.v4_subnets.size()] + std::to_string(100 + i % 150);
+      text =
+          lab.v4_subnets[static_cast<std::size_t>(i) % lab.v4_subnets.size()] + std::to_string(100 + i % 150);
     vips.emplace_back(*net::IpAddress::parse(text), pool);
   }
   return vips;

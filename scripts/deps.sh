@@ -14,11 +14,16 @@ PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   # libraries
   libpcap-dev libnl-3-dev libnl-route-3-dev libboost-dev libyaml-cpp-dev libspdlog-dev
-  libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
+  libfmt-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
+  prometheus-cpp-dev
   # lab tools used by the integration tests and the demo
   iproute2 iputils-arping iputils-ping ndisc6 tcpdump procps psmisc curl python3
   # VRRP interop peer (failover tests, keepalived 2.2.7 in bookworm)
   keepalived
+  # BGP peer for capturing golden vectors and interop tests (BIRD 2.0.12 in bookworm)
+  bird2
+  # more BGP interop peers (issue 6): FRR 8.4 and GoBGP 3.10
+  frr gobgpd
 )
 
 missing=()

@@ -173,6 +173,16 @@ Fsm::Fsm(FsmConfig config)
       backoff_(config_.connect_retry_initial, config_.connect_retry_max, config_.jitter_seed) {}
 
 Actions Fsm::handle(Event event, TimePoint now) {
+  switch (event) {
+    case Event::open_received:
+    case Event::keepalive_received:
+    case Event::update_received:
+    case Event::notification_received:
+    case Event::route_refresh_received:
+    case Event::message_error:
+      return {};  // they need the message: receive() produces them
+    default: break;
+  }
   Payload p;
   p.shutdown_message = config_.shutdown_message;
   return dispatch(event, p, now);

@@ -2,6 +2,7 @@
 // MetalLB's CRDs. Parse everything, collect every error with its position, then validate the
 // merged model. yaml-cpp throws; nothing leaves this file as an exception.
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -28,16 +29,86 @@ namespace {
 constexpr std::size_t max_input_bytes = 4u << 20;
 constexpr std::size_t max_errors = 500;
 constexpr std::size_t max_list_items = 100'000;
+constexpr std::size_t max_documents = 10'000;
+
+// Events-only pass over the text. yaml-cpp 0.7's LoadAll loops forever, allocating, on some
+// broken inputs (a document that consumes nothing, e.g. a stray "," after a plain scalar);
+// this finds such a spot so LoadAll is never called on it.
+class DocumentScan : public YAML::EventHandler {
+ public:
+  // The mark where parsing stops making progress, or nullopt if the text is fine to load.
+  static std::optional<YAML::Mark> stuck_at(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentScan scan;
+    long last_pos = -1;
+    for (std::size_t docs = 0; parser.HandleNextDocument(scan); ++docs) {
+      if (scan.start_.pos == last_pos || docs >= max_documents) return scan.start_;
+      last_pos = scan.start_.pos;
+    }
+    return std::nullopt;
+  }
+
+  void OnDocumentStart(const YAML::Mark& mark) override { start_ = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  YAML::Mark start_;
+};
 
 std::string child(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 std::string index(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
+// YAML text is UTF-8; a name with broken sequences could not be printed back faithfully.
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    for (std::size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return false;
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr std::uint32_t min_cp[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 // Quotes a value for a message; long or binary input is shortened and escaped.
 std::string quote(std::string_view s, std::size_t limit = 80) {
   std::string out = "\"";
   std::size_t n = 0;
+  const bool utf8 = valid_utf8(s);  // otherwise show the raw bytes escaped
   for (char c : s) {
     if (++n > limit) {
       out += "...";
@@ -47,7 +118,7 @@ std::string quote(std::string_view s, std::size_t limit = 80) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
-    } else if (u < 0x20 || u == 0x7f) {
+    } else if (u < 0x20 || u == 0x7f || (u >= 0x80 && !utf8)) {
       static constexpr char hex[] = "0123456789abcdef";
       out += "\\x";
       out += hex[u >> 4];
@@ -166,6 +237,8 @@ struct TextAt {
 struct PendingAdv {  // a native bgp-advertisement's community names, resolved after merging
   std::size_t pool = 0;
   std::size_t adv = 0;
+  std::string path;
+  SourceLocation agg_at, agg6_at;
   std::vector<TextAt> communities;
   std::vector<TextAt> peers;
 };
@@ -178,6 +251,7 @@ struct CrdAdv {
   std::optional<std::vector<TextAt>> pools;  // nullopt = every pool
   std::vector<std::string> interfaces;       // L2
   BgpAdvertisement adv;                       // BGP
+  SourceLocation agg_at, agg6_at;
   std::vector<TextAt> communities;            // BGP
   std::vector<TextAt> peers;                  // BGP
 };
@@ -229,6 +303,8 @@ class Loader {
   void resolve_crds();
   void validate();
   std::optional<Community> resolve_community(const TextAt& t);
+  void check_aggregation(const Pool& pool, const BgpAdvertisement& adv, const std::string& path,
+                         const SourceLocation& agg_at, const SourceLocation& agg6_at, bool crd);
   void error(const SourceLocation& w, const std::string& path, std::string msg) {
     add_error({Severity::error, w, path, std::move(msg)});
   }
@@ -333,6 +409,10 @@ class DocParser {
   std::optional<std::string> str(const Val& v, bool allow_empty = false) {
     if (!v.node.IsScalar() || (!allow_empty && v.node.Scalar().empty())) {
       error(v, "expected a string, got " + describe(v.node));
+      return std::nullopt;
+    }
+    if (!valid_utf8(v.node.Scalar())) {
+      error(v, describe(v.node) + " is not valid UTF-8 text");
       return std::nullopt;
     }
     return v.node.Scalar();
@@ -486,6 +566,11 @@ void Loader::add_text(const std::string& text, const PositionMap& pos, bool meta
   }
   std::vector<YAML::Node> docs;
   try {
+    if (auto stuck = DocumentScan::stuck_at(text)) {
+      error(pos.at(*stuck), "", "invalid YAML: unexpected content here (or more than " +
+                                    std::to_string(max_documents) + " documents)");
+      return;
+    }
     docs = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     error(pos.at(e.mark), "", "invalid YAML: " + e.msg);
@@ -551,8 +636,8 @@ void DocParser::native(const Val& root) {
       for (auto it = v.node.begin(); it != v.node.end(); ++it) {
         const YAML::Node k = it->first;
         const YAML::Node val = it->second;
-        if (!k.IsScalar() || k.Scalar().empty()) {
-          error(at(k), v.path, "a community alias must be a string, got " + describe(k));
+        if (!k.IsScalar() || k.Scalar().empty() || !valid_utf8(k.Scalar())) {
+          error(at(k), v.path, "a community alias must be a UTF-8 string, got " + describe(k));
           continue;
         }
         const Val cv{val, val.IsNull() ? at(k) : at(val), child(v.path, k.Scalar())};
@@ -728,10 +813,14 @@ void DocParser::bgp_advertisement(const Val& v, std::size_t pool_index) {
   a.where = v.where;
   PendingAdv pending;
   pending.pool = pool_index;
+  pending.path = v.path;
+  pending.agg_at = pending.agg6_at = v.where;
   for (const auto& [key, x] : m.items) {
     if (key == "aggregation-length") {
+      pending.agg_at = x.where;
       if (auto n = integer(x, 0, 32, "a prefix length")) a.aggregation_length = static_cast<std::uint8_t>(*n);
     } else if (key == "aggregation-length-v6") {
+      pending.agg6_at = x.where;
       if (auto n = integer(x, 0, 128, "a prefix length")) a.aggregation_length_v6 = static_cast<std::uint8_t>(*n);
     } else if (key == "localpref") {
       if (auto n = integer(x, 0, 4294967295ULL, "a LOCAL_PREF")) a.localpref = static_cast<std::uint32_t>(*n);
@@ -1077,11 +1166,14 @@ void DocParser::crd_bgp_adv(const Val& spec, const std::string& name, const std:
   a.path = path;
   a.where = where;
   a.adv.where = where;
+  a.agg_at = a.agg6_at = where;
   bool selectors = false;
   for (const auto& [key, x] : m.items) {
     if (key == "aggregationLength") {
+      a.agg_at = x.where;
       if (auto n = integer(x, 0, 32, "a prefix length")) a.adv.aggregation_length = static_cast<std::uint8_t>(*n);
     } else if (key == "aggregationLengthV6") {
+      a.agg6_at = x.where;
       if (auto n = integer(x, 0, 128, "a prefix length")) a.adv.aggregation_length_v6 = static_cast<std::uint8_t>(*n);
     } else if (key == "localPref") {
       if (auto n = integer(x, 0, 4294967295ULL, "a LOCAL_PREF")) a.adv.localpref = static_cast<std::uint32_t>(*n);
@@ -1218,6 +1310,49 @@ void add_community(BgpAdvertisement& a, const Community& c) {
   else a.large_communities.push_back(std::get<LargeCommunity>(c));
 }
 
+// Longest prefix among the CIDR blocks that exactly cover the range (MetalLB splits ranges so).
+int longest_block(const net::IpRange& r) {
+  using net::Uint128;
+  const int width = net::max_prefix_length(r.first.family());
+  auto low_mask = [](int bits) { return bits >= 128 ? ~Uint128{0} : (Uint128{1} << bits) - 1; };
+  Uint128 a = r.first.value();
+  const Uint128 b = r.last.value();
+  int longest = 0;
+  for (int guard = 0; guard <= 2 * width + 1; ++guard) {
+    int host = 0;  // the block at `a` holds 2^host addresses
+    while (host < width) {
+      const Uint128 mask = low_mask(host + 1);
+      if ((a & mask) != 0 || a + mask < a || a + mask > b) break;
+      ++host;
+    }
+    longest = std::max(longest, width - host);
+    const Uint128 end = a + low_mask(host);
+    if (end >= b) break;
+    a = end + 1;
+  }
+  return longest;
+}
+
+// MetalLB's rule: an aggregate may not be wider than any CIDR block of the pool.
+void Loader::check_aggregation(const Pool& pool, const BgpAdvertisement& adv, const std::string& path,
+                               const SourceLocation& agg_at, const SourceLocation& agg6_at, bool crd) {
+  bool reported_v4 = false, reported_v6 = false;
+  for (const auto& r : pool.addresses) {
+    const bool v4 = r.range.first.is_v4();
+    bool& reported = v4 ? reported_v4 : reported_v6;
+    const int agg = v4 ? adv.aggregation_length : adv.aggregation_length_v6;
+    const int longest = longest_block(r.range);
+    if (reported || agg >= longest) continue;
+    reported = true;
+    const std::string key = crd ? (v4 ? "aggregationLength" : "aggregationLengthV6")
+                                : (v4 ? "aggregation-length" : "aggregation-length-v6");
+    error(v4 ? agg_at : agg6_at, child(path, key),
+          quote(std::to_string(agg)) + " is shorter than prefix length " + std::to_string(longest) + " of " +
+              quote(r.text) + " in pool " + quote(pool.name) + " (expected " + std::to_string(longest) +
+              (longest == (v4 ? 32 : 128) ? "" : (v4 ? "-32" : "-128")) + ": an aggregate may not be wider than the pool's address blocks)");
+  }
+}
+
 void Loader::resolve_crds() {
   if (crd_pools_.empty() && crd_advs_.empty()) return;
   std::map<std::string, std::size_t> by_name;
@@ -1243,7 +1378,9 @@ void Loader::resolve_crds() {
     }
     for (std::size_t i : targets) {
       (a.bgp ? bgp_for : l2_for)[i].push_back(&a);
-      if (a.bgp) model_.pools[i].bgp_advertisements.push_back(resolved);
+      if (!a.bgp) continue;
+      check_aggregation(model_.pools[i], resolved, child(a.path, "spec"), a.agg_at, a.agg6_at, true);
+      model_.pools[i].bgp_advertisements.push_back(resolved);
     }
     if (a.bgp)
       for (const auto& t : a.peers) {
@@ -1314,6 +1451,8 @@ void Loader::validate() {
   };
   for (const auto& pa : pending_) {
     auto& adv = model_.pools[pa.pool].bgp_advertisements[pa.adv];
+    if (model_.pools[pa.pool].protocol == Protocol::bgp)
+      check_aggregation(model_.pools[pa.pool], adv, pa.path, pa.agg_at, pa.agg6_at, false);
     for (const auto& t : pa.communities)
       if (auto c = resolve_community(t)) add_community(adv, *c);
     for (const auto& t : pa.peers)

@@ -5,7 +5,11 @@
 #include <csignal>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "vipd/common/log.hpp"
+#include "vipd/daemon/explain_command.hpp"
+#include "vipd/daemon/version.hpp"
 #include "vipd/l2/codec.hpp"
 #include "vipd/pool/state_store.hpp"
 
@@ -253,10 +257,115 @@ void Daemon::on_frame(int ifindex, std::span<const std::uint8_t> frame) {
     }
   }
   if (outcome.action == l2::Action::conflict || outcome.action == l2::Action::reply_and_conflict) {
+    last_conflict_[outcome.vip] = {outcome.peer_mac, ifindex, std::chrono::steady_clock::now()};
     if (conflicts_logged_.emplace(outcome.vip, outcome.peer_mac).second)
       l2_logger()->warn("[{} {}] conflict: {} also claims this VIP", link_name(links_.get(), ifindex),
                         outcome.vip.to_string(), netlink::to_string(outcome.peer_mac));
   }
+}
+
+void Daemon::set_drained(bool drained) {
+  if (drained_ == drained) return;
+  drained_ = drained;
+  logger()->info("{}: layer2 VIPs are {}", drained ? "drain" : "undrain", drained ? "released" : "owned again");
+  reconcile(drained ? "drain" : "undrain");
+}
+
+std::string Daemon::status_line() const {
+  return fmt::format("{} VIP(s) answered on {} link(s){}", vip_links_count(), handles_.size(),
+                     drained_ ? ", drained" : "");
+}
+
+std::size_t Daemon::vip_links_count() const {
+  std::set<net::IpAddress> vips;
+  for (const auto& [ifindex, vip] : bindings_) vips.insert(vip);
+  return vips.size();
+}
+
+nlohmann::json Daemon::status() const {
+  using nlohmann::json;
+  const auto now = std::chrono::steady_clock::now();
+  json vips = json::array();
+  for (const auto& a : config_.assignments) {
+    json links = json::array();
+    l2::BindingCounters total;
+    for (const auto& [ifindex, vip] : bindings_) {
+      if (vip != a.vip) continue;
+      links.push_back(link_name(links_.get(), ifindex));
+      if (const auto index = responder_.find(ifindex, vip); index >= 0) {
+        const auto& c = responder_.counters(static_cast<std::size_t>(index));
+        total.requests += c.requests;
+        total.replies += c.replies;
+        total.gratuitous += c.gratuitous;
+        total.conflicts += c.conflicts;
+      }
+    }
+    json last_conflict = nullptr;
+    if (auto it = last_conflict_.find(a.vip); it != last_conflict_.end())
+      last_conflict = {{"mac", netlink::to_string(it->second.mac)},
+                       {"interface", link_name(links_.get(), it->second.ifindex)},
+                       {"seconds_ago", std::chrono::duration_cast<std::chrono::seconds>(now - it->second.at).count()}};
+    vips.push_back({{"vip", a.vip.to_string()},
+                    {"service", a.service},
+                    {"pool", a.pool},
+                    {"protocol", config::to_string(a.protocol)},
+                    {"owned", a.protocol == config::Protocol::layer2 && !drained_},
+                    {"links", links},
+                    {"requests", total.requests},
+                    {"replies", total.replies},
+                    {"gratuitous", total.gratuitous},
+                    {"conflicts", total.conflicts},
+                    {"last_conflict", last_conflict}});
+  }
+  json links = json::array();
+  for (const auto& [ifindex, handle] : handles_) {
+    std::size_t vip_count = 0;
+    std::size_t groups = 0;
+    for (const auto& key : bindings_) vip_count += key.first == ifindex ? 1 : 0;
+    for (const auto& g : memberships_) groups += g.first == ifindex ? 1 : 0;
+    const auto stats = handle->stats();
+    links.push_back({{"name", handle->name()},
+                     {"ifindex", ifindex},
+                     {"vips", vip_count},
+                     {"received", stats.received},
+                     {"sent", stats.sent},
+                     {"send_errors", stats.send_errors},
+                     {"kernel_drops", stats.kernel_drops},
+                     {"multicast_groups", groups}});
+  }
+  return {{"ok", true},
+          {"version", version()},
+          {"drained", drained_},
+          {"uptime_seconds", std::chrono::duration_cast<std::chrono::seconds>(now - started_).count()},
+          {"vips", vips},
+          {"links", links},
+          {"bgp", json::array()},
+          {"failover", json::array()}};
+}
+
+nlohmann::json Daemon::control(const nlohmann::json& request) {
+  const auto command = request.value("command", std::string());
+  if (command == "status") return status();
+  if (command == "reload") {
+    auto reloaded = reload();
+    if (!reloaded) return {{"ok", false}, {"error", reloaded.error()}};
+    return {{"ok", true}, {"message", "configuration reloaded: " + status_line()}};
+  }
+  if (command == "drain" || command == "undrain") {
+    set_drained(command == "drain");
+    return {{"ok", true}, {"message", status_line()}};
+  }
+  if (command == "explain") {
+    const auto vip = net::IpAddress::parse(request.value("vip", std::string()));
+    if (!vip) return {{"ok", false}, {"error", "explain needs \"vip\": an IPv4 or IPv6 address"}};
+    if (!links_) return {{"ok", false}, {"error", "the link table is not known yet"}};
+    auto explanation = explain(config_.model, policy_, *links_, *vip);
+    if (!explanation) return {{"ok", false}, {"error", explanation.error()}};
+    return {{"ok", true},
+            {"table", explanation->table},
+            {"decision", nlohmann::json::parse(explanation->json, nullptr, false)}};
+  }
+  return {{"ok", false}, {"error", "unknown command \"" + command + "\" (status, explain, reload, drain, undrain)"}};
 }
 
 void Daemon::shutdown() {

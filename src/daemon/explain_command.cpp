@@ -2,7 +2,6 @@
 
 #include "vipd/config/loader.hpp"
 #include "vipd/netlink/watcher.hpp"
-#include "vipd/selector/selector.hpp"
 
 namespace vipd::daemon {
 namespace {
@@ -30,6 +29,29 @@ std::string pools_summary(const config::Model& model) {
 
 }  // namespace
 
+Result<Explanation, std::string> explain(const config::Model& model, const selector::Policy& policy,
+                                         const netlink::LinkSnapshot& links, const net::IpAddress& vip) {
+  const config::Pool* pool = pool_of(model, vip);
+  if (pool == nullptr)
+    return unexpected(vip.to_string() +
+                      " is in no pool of the configuration (pools: " + pools_summary(model) + ")");
+  Explanation e;
+  if (pool->protocol == config::Protocol::bgp) {
+    // Links do not matter for BGP: the VIP is announced to peers, no link answers ARP/NDP.
+    e.decision.vip = vip;
+    e.decision.pool = pool->name;
+    e.table = "VIP " + vip.to_string() + " (pool " + pool->name +
+              ") is announced over BGP: no link answers ARP/NDP for it, so no link is selected\n";
+    e.json = "{\"vip\":\"" + vip.to_string() + "\",\"pool\":\"" + pool->name +
+             "\",\"protocol\":\"bgp\",\"links\":[]}";
+    return e;
+  }
+  e.decision = selector::select(policy, links, vip, pool->name);
+  e.table = selector::format_table(e.decision, links);
+  e.json = selector::to_json(e.decision);
+  return e;
+}
+
 int run_explain(const std::vector<std::string>& config_files, const std::string& vip_text, bool json,
                 std::ostream& out, std::ostream& err) {
   const auto vip = net::IpAddress::parse(vip_text);
@@ -49,34 +71,25 @@ int run_explain(const std::vector<std::string>& config_files, const std::string&
     print_diagnostics(policy.error(), err);
     return 1;
   }
-
-  const config::Pool* pool = pool_of(model, *vip);
-  if (pool == nullptr) {
-    err << "vipd: " << vip->to_string() << " is in no pool of the configuration (pools: " << pools_summary(model)
-        << ")\n";
+  if (pool_of(model, *vip) == nullptr) {  // checked before the dump: no netlink for a bad request
+    err << "vipd: " << vip->to_string()
+        << " is in no pool of the configuration (pools: " << pools_summary(model) << ")\n";
     return 1;
   }
-  if (pool->protocol == config::Protocol::bgp) {
-    // Links do not matter for BGP: the VIP is announced to peers, no link answers ARP/NDP.
-    if (json)
-      out << "{\"vip\":\"" << vip->to_string() << "\",\"pool\":\"" << pool->name
-          << "\",\"protocol\":\"bgp\",\"links\":[]}\n";
-    else
-      out << "VIP " << vip->to_string() << " (pool " << pool->name
-          << ") is announced over BGP: no link answers ARP/NDP for it, so no link is selected\n";
-    return 0;
-  }
-
   auto links = netlink::dump_links();
   if (!links) {
     err << "vipd: cannot read the link table: " << links.error() << '\n';
     return 1;
   }
-  const auto decision = selector::select(*policy, *links, *vip, pool->name);
+  auto explanation = explain(model, *policy, *links, *vip);
+  if (!explanation) {
+    err << "vipd: " << explanation.error() << '\n';
+    return 1;
+  }
   if (json)
-    out << selector::to_json(decision) << '\n';
+    out << explanation->json << '\n';
   else
-    out << selector::format_table(decision, *links);
+    out << explanation->table;
   return 0;
 }
 

@@ -45,7 +45,8 @@ std::optional<Link> parse_link_message(const nlmsghdr* msg) {
 
   nlattr* tb[IFLA_MAX + 1] = {};
   // libnl's parser takes a non-const header but does not modify it.
-  if (nlmsg_parse(const_cast<nlmsghdr*>(msg), sizeof(ifinfomsg), tb, IFLA_MAX, nullptr) < 0) return std::nullopt;
+  if (nlmsg_parse(const_cast<nlmsghdr*>(msg), sizeof(ifinfomsg), tb, IFLA_MAX, nullptr) < 0)
+    return std::nullopt;
 
   Link link;
   link.ifindex = ifi->ifi_index;
@@ -81,7 +82,8 @@ std::optional<AddressMessage> parse_address_message(const nlmsghdr* msg) {
   if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) return std::nullopt;
 
   nlattr* tb[IFA_MAX + 1] = {};
-  if (nlmsg_parse(const_cast<nlmsghdr*>(msg), sizeof(ifaddrmsg), tb, IFA_MAX, nullptr) < 0) return std::nullopt;
+  if (nlmsg_parse(const_cast<nlmsghdr*>(msg), sizeof(ifaddrmsg), tb, IFA_MAX, nullptr) < 0)
+    return std::nullopt;
   // IPv4: IFA_LOCAL is our address (IFA_ADDRESS is the peer on point-to-point links).
   // IPv6: only IFA_ADDRESS (IFA_LOCAL appears only with a peer).
   const nlattr* a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
@@ -93,8 +95,8 @@ std::optional<AddressMessage> parse_address_message(const nlmsghdr* msg) {
   out.address.prefix.length = ifa->ifa_prefixlen;
   if (ifa->ifa_family == AF_INET) {
     if (nla_len(a) != 4 || ifa->ifa_prefixlen > 32) return std::nullopt;
-    out.address.prefix.address =
-        net::IpAddress::v4_bytes(std::span<const std::uint8_t, 4>(static_cast<const std::uint8_t*>(nla_data(a)), 4));
+    out.address.prefix.address = net::IpAddress::v4_bytes(
+        std::span<const std::uint8_t, 4>(static_cast<const std::uint8_t*>(nla_data(a)), 4));
   } else {
     if (nla_len(a) != 16 || ifa->ifa_prefixlen > 128) return std::nullopt;
     out.address.prefix.address = net::IpAddress::v6_bytes(
@@ -124,7 +126,8 @@ bool LinkTable::apply(const nlmsghdr* msg) {
       auto a = parse_address_message(msg);
       if (!a) return false;
       auto& list = addresses_[a->ifindex];
-      auto it = std::find_if(list.begin(), list.end(), [&](const LinkAddress& x) { return x.prefix == a->address.prefix; });
+      auto it = std::find_if(list.begin(), list.end(),
+                             [&](const LinkAddress& x) { return x.prefix == a->address.prefix; });
       if (it != list.end()) {
         if (*it == a->address) return false;
         *it = a->address;

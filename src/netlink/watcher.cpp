@@ -21,7 +21,9 @@ struct SockDeleter {
 };
 using SockPtr = std::unique_ptr<nl_sock, SockDeleter>;
 
-std::string nl_error(const char* what, int err) { return std::string(what) + ": " + nl_geterror(err); }
+std::string nl_error(const char* what, int err) {
+  return std::string(what) + ": " + nl_geterror(err);
+}
 
 int apply_to_table(nl_msg* msg, void* arg) {
   static_cast<LinkTable*>(arg)->apply(nlmsg_hdr(msg));
@@ -31,7 +33,8 @@ int apply_to_table(nl_msg* msg, void* arg) {
 Result<SockPtr, std::string> open_request_socket() {
   SockPtr sk(nl_socket_alloc());
   if (!sk) return unexpected(std::string("nl_socket_alloc failed"));
-  if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0) return unexpected(nl_error("netlink connect", err));
+  if (int err = nl_connect(sk.get(), NETLINK_ROUTE); err < 0)
+    return unexpected(nl_error("netlink connect", err));
   nl_socket_enable_msg_peek(sk.get());  // dump datagrams can exceed one page
   return sk;
 }
@@ -72,9 +75,12 @@ Result<LinkSnapshot, std::string> dump_links() {
 
 const char* to_string(ChangeKind kind) {
   switch (kind) {
-    case ChangeKind::initial: return "initial";
-    case ChangeKind::changed: return "changed";
-    case ChangeKind::resynced: return "resynced";
+    case ChangeKind::initial:
+      return "initial";
+    case ChangeKind::changed:
+      return "changed";
+    case ChangeKind::resynced:
+      return "resynced";
   }
   return "?";
 }
@@ -91,8 +97,8 @@ struct Watcher::Impl {
   SockPtr requests;  // dumps (kept open so a resync dumps the namespace start() ran in)
   LinkTable table;
   bool changed = false;
-  bool discard = false;       // while draining after an overflow
-  bool need_resync = false;   // a resync failed: try again at the next wake-up
+  bool discard = false;      // while draining after an overflow
+  bool need_resync = false;  // a resync failed: try again at the next wake-up
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
   static int on_event(nl_msg* msg, void* arg) {
@@ -105,22 +111,29 @@ struct Watcher::Impl {
 Watcher::Watcher(boost::asio::io_context& io, Callback on_change, WatcherOptions options)
     : impl_(std::make_unique<Impl>(io)), on_change_(std::move(on_change)), options_(options) {}
 
-Watcher::~Watcher() { stop(); }
+Watcher::~Watcher() {
+  stop();
+}
 
 Result<void, std::string> Watcher::start() {
   auto logger = log::get("netlink");
+  if (impl_->events || !impl_->alive)
+    return unexpected(std::string("netlink watcher already started (or stopped)"));
   SockPtr events(nl_socket_alloc());
   if (!events) return unexpected(std::string("nl_socket_alloc failed"));
   nl_socket_disable_seq_check(events.get());  // multicast events carry seq 0
   nl_socket_enable_msg_peek(events.get());
   nl_socket_modify_cb(events.get(), NL_CB_VALID, NL_CB_CUSTOM, &Impl::on_event, impl_.get());
-  if (int err = nl_connect(events.get(), NETLINK_ROUTE); err < 0) return unexpected(nl_error("netlink connect", err));
+  if (int err = nl_connect(events.get(), NETLINK_ROUTE); err < 0)
+    return unexpected(nl_error("netlink connect", err));
   // Subscribe before dumping: events queued during the dump are applied after it, and since
   // every event carries the object's full state, the table converges.
-  if (int err = nl_socket_add_memberships(events.get(), RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
+  if (int err =
+          nl_socket_add_memberships(events.get(), RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
       err < 0)
     return unexpected(nl_error("netlink subscribe", err));
-  if (int err = nl_socket_set_nonblocking(events.get()); err < 0) return unexpected(nl_error("netlink nonblocking", err));
+  if (int err = nl_socket_set_nonblocking(events.get()); err < 0)
+    return unexpected(nl_error("netlink nonblocking", err));
   const int fd = nl_socket_get_fd(events.get());
   const int wanted = options_.receive_buffer_bytes;
   // SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed net.core.rmem_max; fall back to SO_RCVBUF.
@@ -185,8 +198,9 @@ void Watcher::on_readable() {
   if (overflow || !failure.empty() || impl_->need_resync) {
     auto logger = log::get("netlink");
     if (overflow)
-      logger->warn("event socket overflowed (ENOBUFS, receive buffer {} bytes): re-dumping links and addresses",
-                   granted_rcvbuf_);
+      logger->warn(
+          "event socket overflowed (ENOBUFS, receive buffer {} bytes): re-dumping links and addresses",
+          granted_rcvbuf_);
     else if (!failure.empty())
       logger->warn("reading link events failed ({}): re-dumping links and addresses", failure);
     if (resync()) publish(ChangeKind::resynced);

@@ -11,9 +11,13 @@ using net::Uint128;
 
 constexpr Uint128 kMax128 = ~Uint128{0};
 
-Uint128 family_max(Family f) { return f == Family::v4 ? Uint128{0xffffffffU} : kMax128; }
+Uint128 family_max(Family f) {
+  return f == Family::v4 ? Uint128{0xffffffffU} : kMax128;
+}
 
-Uint128 saturating_add(Uint128 a, Uint128 b) { return a > kMax128 - b ? kMax128 : a + b; }
+Uint128 saturating_add(Uint128 a, Uint128 b) {
+  return a > kMax128 - b ? kMax128 : a + b;
+}
 
 // Usable IPv4 values in [0, n) when .0 and .255 are excluded: each full /24 block gives 254, and a
 // partial block of r values (0..r-1) gives r-1 of them (its .0 is excluded; .255 is never reached).
@@ -31,9 +35,12 @@ Uint128 interval_size(const AddressSet::Interval& iv, bool avoid_buggy) {
 // Lowest value >= v that is not x.x.x.0 / x.x.x.255 (may exceed the interval; the caller checks).
 Uint128 skip_buggy(Uint128 v) {
   switch (static_cast<unsigned>(v & 0xff)) {
-    case 0: return v + 1;
-    case 255: return v + 2;
-    default: return v;
+    case 0:
+      return v + 1;
+    case 255:
+      return v + 2;
+    default:
+      return v;
   }
 }
 
@@ -99,7 +106,9 @@ Uint128 AddressSet::size(Family family) const {
   return total;
 }
 
-Uint128 AddressSet::size() const { return saturating_add(size(Family::v4), size(Family::v6)); }
+Uint128 AddressSet::size() const {
+  return saturating_add(size(Family::v4), size(Family::v6));
+}
 
 std::optional<net::IpAddress> AddressSet::next_usable(const net::IpAddress& from) const {
   const Family f = from.family();

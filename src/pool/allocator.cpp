@@ -17,7 +17,9 @@ using config::Severity;
 using net::Family;
 using net::IpAddress;
 
-std::string service_path(std::size_t i) { return "services[" + std::to_string(i) + "]"; }
+std::string service_path(std::size_t i) {
+  return "services[" + std::to_string(i) + "]";
+}
 
 // A pool being allocated from. The cursor only moves forward: every address below it is either
 // taken or was handed out, so each service costs O(log ranges) plus the taken addresses skipped.
@@ -78,7 +80,8 @@ AllocationResult allocate(const config::Model& model, const State& previous) {
   std::unordered_map<IpAddress, std::size_t> owner;
 
   auto error = [&](std::size_t s, std::string path, std::string message) {
-    result.errors.push_back(Diagnostic{Severity::error, services[s].where, std::move(path), std::move(message)});
+    result.errors.push_back(
+        Diagnostic{Severity::error, services[s].where, std::move(path), std::move(message)});
   };
   auto take = [&](std::size_t s, const IpAddress& a) {
     vip[s] = a;
@@ -96,7 +99,8 @@ AllocationResult allocate(const config::Model& model, const State& previous) {
     }
     auto it = slots.find(svc.pool);
     if (it == slots.end()) {
-      error(s, service_path(s) + ".pool", "service \"" + svc.name + "\" names unknown pool \"" + svc.pool + "\"");
+      error(s, service_path(s) + ".pool",
+            "service \"" + svc.name + "\" names unknown pool \"" + svc.pool + "\"");
       continue;
     }
     slot_of[s] = &it->second;
@@ -111,8 +115,9 @@ AllocationResult allocate(const config::Model& model, const State& previous) {
       error(s, service_path(s) + ".address",
             "\"" + a.to_string() + "\" is not a usable address of pool \"" + svc.pool + "\"");
     } else if (auto o = owner.find(a); o != owner.end()) {
-      error(s, service_path(s) + ".address",
-            "\"" + a.to_string() + "\" is already the address of service \"" + services[o->second].name + "\"");
+      error(
+          s, service_path(s) + ".address",
+          "\"" + a.to_string() + "\" is already the address of service \"" + services[o->second].name + "\"");
     } else {
       take(s, a);
     }
@@ -137,9 +142,9 @@ AllocationResult allocate(const config::Model& model, const State& previous) {
       take(s, a);
       continue;
     }
-    result.warnings.push_back(Diagnostic{Severity::warning, svc.where, service_path(s),
-                                         "previous allocation " + a.to_string() + " of service \"" + svc.name +
-                                             "\" dropped: " + reason});
+    result.warnings.push_back(Diagnostic{
+        Severity::warning, svc.where, service_path(s),
+        "previous allocation " + a.to_string() + " of service \"" + svc.name + "\" dropped: " + reason});
   }
 
   // Pass 3: the rest get the lowest free address of their pool.
@@ -149,7 +154,8 @@ AllocationResult allocate(const config::Model& model, const State& previous) {
     if (slot == nullptr || vip[s] || svc.address) continue;
     if (!slot->pool->auto_assign) {
       error(s, service_path(s),
-            "service \"" + svc.name + "\" has no address, but pool \"" + svc.pool + "\" has auto-assign: false");
+            "service \"" + svc.name + "\" has no address, but pool \"" + svc.pool +
+                "\" has auto-assign: false");
       continue;
     }
     if (auto a = slot->next_free(taken)) {
@@ -168,9 +174,11 @@ AllocationResult allocate(const config::Model& model, const State& previous) {
     for (const auto& svc : services) names.insert(svc.name);
     for (const auto& [name, a] : previous.allocations)
       if (!names.contains(name))
-        result.warnings.push_back(Diagnostic{Severity::warning, {}, "",
-                                             "previous allocation " + a.to_string() + " of service \"" + name +
-                                                 "\" dropped: the service no longer exists"});
+        result.warnings.push_back(Diagnostic{Severity::warning,
+                                             {},
+                                             "",
+                                             "previous allocation " + a.to_string() + " of service \"" +
+                                                 name + "\" dropped: the service no longer exists"});
   }
 
   result.assignments.reserve(services.size());

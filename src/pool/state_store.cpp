@@ -15,7 +15,9 @@ namespace {
 
 constexpr int kVersion = 1;
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 // write(2) until done; EINTR is retried.
 bool write_all(int fd, const std::string& data) {
@@ -80,7 +82,9 @@ std::string format_state(const State& state) {
 
 StateStore::StateStore(std::string directory) : directory_(std::move(directory)) {}
 
-std::string StateStore::path() const { return (std::filesystem::path(directory_) / file_name).string(); }
+std::string StateStore::path() const {
+  return (std::filesystem::path(directory_) / file_name).string();
+}
 
 StateStore::Loaded StateStore::load() const {
   Loaded out;

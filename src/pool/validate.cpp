@@ -29,11 +29,15 @@ std::string reference(const config::SourceLocation& w, const std::string& path) 
   return " (" + (at.empty() ? path : at + ", " + path) + ")";
 }
 
-std::string pool_path(std::size_t i) { return "address-pools[" + std::to_string(i) + "]"; }
+std::string pool_path(std::size_t i) {
+  return "address-pools[" + std::to_string(i) + "]";
+}
 std::string range_path(std::size_t pool, std::size_t range) {
   return pool_path(pool) + ".addresses[" + std::to_string(range) + "]";
 }
-std::string service_path(std::size_t i) { return "services[" + std::to_string(i) + "]"; }
+std::string service_path(std::size_t i) {
+  return "services[" + std::to_string(i) + "]";
+}
 
 struct RangeRef {
   net::Family family;
@@ -84,11 +88,11 @@ void check_overlaps(const config::Model& model, config::Diagnostics& out) {
       const auto& ep = model.pools[earlier.pool];
       const auto& lr = lp.addresses[later.range];
       const auto& er = ep.addresses[earlier.range];
-      out.push_back(Diagnostic{
-          Severity::error, lr.where, range_path(later.pool, later.range),
-          "pool \"" + lp.name + "\" range \"" + lr.text + "\" overlaps pool \"" + ep.name +
-              "\" range \"" + er.text + "\"" + reference(er.where, range_path(earlier.pool, earlier.range)) +
-              " (pools must not share addresses)"});
+      out.push_back(Diagnostic{Severity::error, lr.where, range_path(later.pool, later.range),
+                               "pool \"" + lp.name + "\" range \"" + lr.text + "\" overlaps pool \"" +
+                                   ep.name + "\" range \"" + er.text + "\"" +
+                                   reference(er.where, range_path(earlier.pool, earlier.range)) +
+                                   " (pools must not share addresses)"});
     }
     if (latest[ref.pool] == nullptr) {
       active.push_back(ref.pool);
@@ -119,17 +123,19 @@ void check_services(const config::Model& model, config::Diagnostics& out) {
     const auto& set = sets[it->second];
     if (!svc.address) {
       if (!pool.auto_assign)
-        out.push_back(Diagnostic{Severity::error, svc.where, service_path(s),
-                                 "service \"" + svc.name + "\" has no address, but pool \"" + pool.name +
-                                     "\" has auto-assign: false (give the service an address from the pool)"});
+        out.push_back(
+            Diagnostic{Severity::error, svc.where, service_path(s),
+                       "service \"" + svc.name + "\" has no address, but pool \"" + pool.name +
+                           "\" has auto-assign: false (give the service an address from the pool)"});
       continue;
     }
     const auto& addr = *svc.address;
     const std::string path = service_path(s) + ".address";
     if (!set.contains(addr)) {
       std::string message;
-      const bool in_ranges = std::any_of(pool.addresses.begin(), pool.addresses.end(),
-                                         [&](const config::AddressRange& r) { return r.range.contains(addr); });
+      const bool in_ranges =
+          std::any_of(pool.addresses.begin(), pool.addresses.end(),
+                      [&](const config::AddressRange& r) { return r.range.contains(addr); });
       if (in_ranges && pool.avoid_buggy_ips && AddressSet::is_buggy(addr)) {
         message = "\"" + addr.to_string() + "\" is excluded by avoid-buggy-ips in pool \"" + pool.name +
                   "\" (addresses ending in .0 or .255 are not used)";
@@ -146,8 +152,8 @@ void check_services(const config::Model& model, config::Diagnostics& out) {
     if (!inserted) {
       const auto& other = model.services[first->second];
       out.push_back(Diagnostic{Severity::error, svc.where, path,
-                               "\"" + addr.to_string() + "\" is already the address of service \"" + other.name +
-                                   "\"" + reference(other.where, service_path(first->second)) +
+                               "\"" + addr.to_string() + "\" is already the address of service \"" +
+                                   other.name + "\"" + reference(other.where, service_path(first->second)) +
                                    " (each service needs its own address)"});
     }
   }

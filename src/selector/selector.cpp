@@ -12,19 +12,32 @@ namespace vipd::selector {
 
 const char* to_string(Rule rule) {
   switch (rule) {
-    case Rule::selected: return "selected";
-    case Rule::denied: return "denied";
-    case Rule::not_in_allow: return "not-in-allow";
-    case Rule::not_in_pool_interfaces: return "not-in-pool-interfaces";
-    case Rule::loopback: return "loopback";
-    case Rule::noarp: return "noarp";
-    case Rule::no_broadcast: return "no-broadcast";
-    case Rule::no_multicast: return "no-multicast";
-    case Rule::admin_down: return "admin-down";
-    case Rule::oper_not_up: return "oper-not-up";
-    case Rule::bond_member: return "bond-member";
-    case Rule::bridge_port: return "bridge-port";
-    case Rule::no_subnet: return "no-subnet";
+    case Rule::selected:
+      return "selected";
+    case Rule::denied:
+      return "denied";
+    case Rule::not_in_allow:
+      return "not-in-allow";
+    case Rule::not_in_pool_interfaces:
+      return "not-in-pool-interfaces";
+    case Rule::loopback:
+      return "loopback";
+    case Rule::noarp:
+      return "noarp";
+    case Rule::no_broadcast:
+      return "no-broadcast";
+    case Rule::no_multicast:
+      return "no-multicast";
+    case Rule::admin_down:
+      return "admin-down";
+    case Rule::oper_not_up:
+      return "oper-not-up";
+    case Rule::bond_member:
+      return "bond-member";
+    case Rule::bridge_port:
+      return "bridge-port";
+    case Rule::no_subnet:
+      return "no-subnet";
   }
   return "?";
 }
@@ -56,12 +69,14 @@ bool Pattern::match_one(const std::string& name) const {
 
 bool Pattern::matches(const netlink::Link& link) const {
   if (match_one(link.name)) return true;
-  return std::any_of(link.altnames.begin(), link.altnames.end(), [&](const std::string& n) { return match_one(n); });
+  return std::any_of(link.altnames.begin(), link.altnames.end(),
+                     [&](const std::string& n) { return match_one(n); });
 }
 
 bool Pattern::names_exactly(const netlink::Link& link) const {
   if (!is_literal_) return false;
-  return link.name == text_ || std::find(link.altnames.begin(), link.altnames.end(), text_) != link.altnames.end();
+  return link.name == text_ ||
+         std::find(link.altnames.begin(), link.altnames.end(), text_) != link.altnames.end();
 }
 
 // ---- policy ---------------------------------------------------------------------------------
@@ -69,15 +84,15 @@ bool Pattern::names_exactly(const netlink::Link& link) const {
 Result<Policy, config::Diagnostics> Policy::compile(const config::Model& model) {
   Policy policy;
   config::Diagnostics errors;
-  auto add = [&](std::vector<Pattern>& out, const std::vector<std::string>& texts, const config::SourceLocation& where,
-                 const std::string& path) {
+  auto add = [&](std::vector<Pattern>& out, const std::vector<std::string>& texts,
+                 const config::SourceLocation& where, const std::string& path) {
     for (std::size_t i = 0; i < texts.size(); ++i) {
       auto p = Pattern::compile(texts[i]);
       if (p) {
         out.push_back(std::move(*p));
       } else {
-        errors.push_back(config::Diagnostic{config::Severity::error, where, path + "[" + std::to_string(i) + "]",
-                                            p.error()});
+        errors.push_back(config::Diagnostic{config::Severity::error, where,
+                                            path + "[" + std::to_string(i) + "]", p.error()});
       }
     }
   };
@@ -111,20 +126,27 @@ bool any_matches(const std::vector<Pattern>& patterns, const netlink::Link& link
 }
 
 bool any_names_exactly(const std::vector<Pattern>& patterns, const netlink::Link& link) {
-  return std::any_of(patterns.begin(), patterns.end(), [&](const Pattern& p) { return p.names_exactly(link); });
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&](const Pattern& p) { return p.names_exactly(link); });
 }
 
 constexpr std::uint8_t oper_unknown = 0;  // IF_OPER_UNKNOWN: drivers that do not report state
 constexpr std::uint8_t oper_up = 6;       // IF_OPER_UP
 
-bool is_bond_master(const std::string& kind) { return kind == "bond" || kind == "team"; }
-bool is_bridge_master(const std::string& kind) { return kind == "bridge" || kind == "openvswitch"; }
+bool is_bond_master(const std::string& kind) {
+  return kind == "bond" || kind == "team";
+}
+bool is_bridge_master(const std::string& kind) {
+  return kind == "bridge" || kind == "openvswitch";
+}
 
 // The first rule, among those that do not depend on the VIP's address, that excludes `link`.
-Rule static_rule(const Policy& policy, const Policy::PoolPolicy* pool, const netlink::Link& link, net::Family family) {
+Rule static_rule(const Policy& policy, const Policy::PoolPolicy* pool, const netlink::Link& link,
+                 net::Family family) {
   if (any_matches(policy.deny(), link)) return Rule::denied;
   if (!policy.allow().empty() && !any_matches(policy.allow(), link)) return Rule::not_in_allow;
-  if (pool && !pool->interfaces.empty() && !any_matches(pool->interfaces, link)) return Rule::not_in_pool_interfaces;
+  if (pool && !pool->interfaces.empty() && !any_matches(pool->interfaces, link))
+    return Rule::not_in_pool_interfaces;
   if (link.flags & IFF_LOOPBACK) return Rule::loopback;
   if (link.flags & IFF_NOARP) return Rule::noarp;
   if (family == net::Family::v4 && !(link.flags & IFF_BROADCAST)) return Rule::no_broadcast;
@@ -135,8 +157,8 @@ Rule static_rule(const Policy& policy, const Policy::PoolPolicy* pool, const net
     if (is_bond_master(link.master_kind)) return Rule::bond_member;
     // An OVS internal port (kind openvswitch) is the bridge's own interface, also enslaved to
     // the datapath: it holds the bridge's IP and must answer (MetalLB #871).
-    if (is_bridge_master(link.master_kind) && link.kind != "openvswitch" && !any_names_exactly(policy.allow(), link) &&
-        !(pool && any_names_exactly(pool->interfaces, link)))
+    if (is_bridge_master(link.master_kind) && link.kind != "openvswitch" &&
+        !any_names_exactly(policy.allow(), link) && !(pool && any_names_exactly(pool->interfaces, link)))
       return Rule::bridge_port;
   }
   return Rule::selected;
@@ -213,13 +235,20 @@ std::string join_patterns(const std::vector<Pattern>& patterns) {
 
 const char* oper_name(std::uint8_t state) {
   switch (state) {
-    case 0: return "unknown";
-    case 1: return "notpresent";
-    case 2: return "down";
-    case 3: return "lowerlayerdown";
-    case 4: return "testing";
-    case 5: return "dormant";
-    case 6: return "up";
+    case 0:
+      return "unknown";
+    case 1:
+      return "notpresent";
+    case 2:
+      return "down";
+    case 3:
+      return "lowerlayerdown";
+    case 4:
+      return "testing";
+    case 5:
+      return "dormant";
+    case 6:
+      return "up";
   }
   return "?";
 }
@@ -229,15 +258,15 @@ std::string master_name(const netlink::LinkSnapshot& snap, const netlink::Link& 
   return m ? m->name : "ifindex " + std::to_string(link.master_ifindex);
 }
 
-std::string reason_text(Rule rule, const Policy& policy, const Policy::PoolPolicy* pool, const std::string& pool_name,
-                        const netlink::LinkSnapshot& snap, const netlink::Link& link, const net::IpAddress& vip,
-                        bool require_subnet) {
+std::string reason_text(Rule rule, const Policy& policy, const Policy::PoolPolicy* pool,
+                        const std::string& pool_name, const netlink::LinkSnapshot& snap,
+                        const netlink::Link& link, const net::IpAddress& vip, bool require_subnet) {
   const net::Family family = vip.family();
   switch (rule) {
     case Rule::selected: {
       if (!require_subnet)
-        return "passes every rule (require-subnet is off" + (pool_name.empty() ? std::string() : " for pool " + pool_name) +
-               ")";
+        return "passes every rule (require-subnet is off" +
+               (pool_name.empty() ? std::string() : " for pool " + pool_name) + ")";
       for (const auto& a : link.addresses)
         if (counts_for_subnet(a, family) && a.prefix.contains(vip))
           return "address " + a.prefix.to_string() + " holds " + vip.to_string();
@@ -250,7 +279,8 @@ std::string reason_text(Rule rule, const Policy& policy, const Policy::PoolPolic
     case Rule::not_in_allow:
       return "matches no interfaces.allow pattern (" + join_patterns(policy.allow()) + ")";
     case Rule::not_in_pool_interfaces:
-      return "matches none of pool " + pool_name + "'s interfaces (" + (pool ? join_patterns(pool->interfaces) : "") + ")";
+      return "matches none of pool " + pool_name + "'s interfaces (" +
+             (pool ? join_patterns(pool->interfaces) : "") + ")";
     case Rule::loopback:
       return "loopback link";
     case Rule::noarp:
@@ -262,14 +292,16 @@ std::string reason_text(Rule rule, const Policy& policy, const Policy::PoolPolic
     case Rule::admin_down:
       return "administratively down (ip link set " + link.name + " up)";
     case Rule::oper_not_up:
-      return std::string("operational state is ") + oper_name(link.operstate) + " (no carrier or lower link down)";
+      return std::string("operational state is ") + oper_name(link.operstate) +
+             " (no carrier or lower link down)";
     case Rule::bond_member:
       return "member of " + link.master_kind + " " + master_name(snap, link) + ": the " + link.master_kind +
              " answers, not its members";
     case Rule::bridge_port: {
       const std::string what = link.master_kind == "openvswitch" ? "Open vSwitch datapath" : "bridge";
-      return "port of " + what + " " + master_name(snap, link) + ": the bridge's own interface answers; name " +
-             link.name + " exactly in interfaces.allow to answer on this port";
+      return "port of " + what + " " + master_name(snap, link) +
+             ": the bridge's own interface answers; name " + link.name +
+             " exactly in interfaces.allow to answer on this port";
     }
     case Rule::no_subnet: {
       std::string text = "no address on this link holds " + vip.to_string() + " (require-subnet";
@@ -298,8 +330,8 @@ std::string reason_text(Rule rule, const Policy& policy, const Policy::PoolPolic
   return "?";
 }
 
-Decision decide(const Policy& policy, const netlink::LinkSnapshot& snap, const Prepared& p, const net::IpAddress& vip,
-                const std::string& pool_name, Detail detail) {
+Decision decide(const Policy& policy, const netlink::LinkSnapshot& snap, const Prepared& p,
+                const net::IpAddress& vip, const std::string& pool_name, Detail detail) {
   Decision d;
   d.vip = vip;
   d.pool = pool_name;
@@ -319,8 +351,9 @@ Decision decide(const Policy& policy, const netlink::LinkSnapshot& snap, const P
       const auto& link = snap.links[i];
       Rule rule = p.rules[i];
       if (rule == Rule::selected && !held[i]) rule = Rule::no_subnet;
-      d.links.push_back(LinkDecision{link.ifindex, link.name, rule == Rule::selected, rule,
-                                     reason_text(rule, policy, pool, pool_name, snap, link, vip, p.require_subnet)});
+      d.links.push_back(
+          LinkDecision{link.ifindex, link.name, rule == Rule::selected, rule,
+                       reason_text(rule, policy, pool, pool_name, snap, link, vip, p.require_subnet)});
     }
   }
   return d;
@@ -335,7 +368,8 @@ Decision select(const Policy& policy, const netlink::LinkSnapshot& links, const 
 }
 
 std::vector<Decision> select_all(const Policy& policy, const netlink::LinkSnapshot& links,
-                                 const std::vector<std::pair<net::IpAddress, std::string>>& vips, Detail detail) {
+                                 const std::vector<std::pair<net::IpAddress, std::string>>& vips,
+                                 Detail detail) {
   std::map<std::pair<std::string, net::Family>, Prepared> prepared;
   std::vector<Decision> out;
   out.reserve(vips.size());
@@ -377,11 +411,21 @@ void json_string(std::string& out, const std::string& s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20) {
           static const char* hex = "0123456789abcdef";
@@ -422,9 +466,9 @@ std::string format_table(const Decision& decision, const netlink::LinkSnapshot& 
     for (std::size_t c = 0; c + 1 < row.size(); ++c) widths[c] = std::max(widths[c], width(row[c]));
 
   std::string out = "VIP " + decision.vip.to_string() +
-                    (decision.pool.empty() ? std::string(" (in no pool)") : " (pool " + decision.pool + ")") + ": " +
-                    std::to_string(decision.selected.size()) + (decision.selected.size() == 1 ? " link" : " links") +
-                    " selected\n";
+                    (decision.pool.empty() ? std::string(" (in no pool)") : " (pool " + decision.pool + ")") +
+                    ": " + std::to_string(decision.selected.size()) +
+                    (decision.selected.size() == 1 ? " link" : " links") + " selected\n";
   for (const auto& row : rows) {
     for (std::size_t c = 0; c < row.size(); ++c) {
       out += row[c];

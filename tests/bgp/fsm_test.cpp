@@ -302,6 +302,15 @@ TEST(BgpFsm, HoldTimerEnforcedOnReceive) {
   EXPECT_EQ(h.fsm.state(), State::connect);
 }
 
+TEST(BgpFsm, MessageEventsNeedTheMessage) {
+  Harness h;
+  drive(h, State::open_sent);
+  for (Event e : {Event::open_received, Event::keepalive_received, Event::update_received,
+                  Event::notification_received, Event::route_refresh_received, Event::message_error})
+    EXPECT_TRUE(h.handle(e).empty());
+  EXPECT_EQ(h.fsm.state(), State::open_sent);
+}
+
 TEST(BgpFsm, KeepaliveTimerSendsAndRearms) {
   Harness h;
   drive(h, State::established);

@@ -158,6 +158,18 @@ INSTANTIATE_TEST_SUITE_P(
                   "    bgp-advertisements:\n      - aggregation-length-v6: 129\n",
                   "t.yaml:6:32: error: address-pools[0].bgp-advertisements[0].aggregation-length-v6: \"129\" is out "
                   "of range (expected a prefix length 0-128)"},
+        ErrorCase{"aggregation_wider_than_pool_block",
+                  "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [10.0.0.0/24, 10.0.1.0/28]\n"
+                  "    bgp-advertisements:\n      - aggregation-length: 24\n",
+                  "t.yaml:6:29: error: address-pools[0].bgp-advertisements[0].aggregation-length: \"24\" is shorter "
+                  "than prefix length 28 of \"10.0.1.0/28\" in pool \"a\" (expected 28-32: an aggregate may not be "
+                  "wider than the pool's address blocks)"},
+        ErrorCase{"aggregation_wider_than_range_block",
+                  "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [\"fd00::1-fd00::6\"]\n"
+                  "    bgp-advertisements:\n      - {aggregation-length-v6: 127}\n",
+                  "t.yaml:6:33: error: address-pools[0].bgp-advertisements[0].aggregation-length-v6: \"127\" is "
+                  "shorter than prefix length 128 of \"fd00::1-fd00::6\" in pool \"a\" (expected 128: an "
+                  "aggregate may not be wider than the pool's address blocks)"},
         ErrorCase{"unknown_community",
                   "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [10.0.0.0/24]\n"
                   "    bgp-advertisements:\n      - communities: [no-exprot]\n",
@@ -340,6 +352,15 @@ log-level: debug
   EXPECT_EQ(m.log_level, "debug");
 }
 
+TEST(NativeValid, AggregationMatchingTheBlocksIsAccepted) {
+  // A range that is exactly a /24 splits into one /24 block; a /23 is wider than the aggregate.
+  const Model m = load_ok(
+      "address-pools:\n  - name: a\n    protocol: bgp\n"
+      "    addresses: [10.0.0.0-10.0.0.255, 10.2.0.0/23, \"fd00::/64\"]\n"
+      "    bgp-advertisements: [{aggregation-length: 24, aggregation-length-v6: 64}]\n");
+  EXPECT_EQ(m.pools[0].bgp_advertisements[0].aggregation_length, 24);
+}
+
 TEST(NativeValid, DefaultsWhenSectionsAreOmitted) {
   const Model m = load_ok("address-pools:\n  - {name: a, protocol: layer2, addresses: [10.0.0.0/30]}\n");
   EXPECT_TRUE(m.interfaces.allow.empty());
@@ -412,6 +433,17 @@ metrics: {listen: ""}
   EXPECT_EQ(second.failover.vrrp[0].advert_interval, milliseconds(30));
   EXPECT_EQ(second.metrics.listen, "");
   EXPECT_FALSE(second.interfaces.require_subnet);
+}
+
+TEST(Robustness, InvalidUtf8InAStringIsAnError) {
+  // Found by the fuzzer: such a name printed back as U+FFFD and no longer round-tripped.
+  auto r = load_text("t.yaml", "control: {socket: \"/run/v\xff\xfe.sock\"}\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error()[0].format(), "t.yaml:1:19: error: control.socket: \"/run/v\\xff\\xfe.sock\" is not valid UTF-8 text");
+  EXPECT_TRUE(load_text("t.yaml", "services: [{name: \"caf\xc3\xa9\", pool: p}]\n"
+                                  "address-pools: [{name: p, protocol: layer2, addresses: [10.0.0.1]}]\n").ok());
+  EXPECT_FALSE(load_text("t.yaml", "services: [{name: \"\xc0\xaf\", pool: p}]\n").ok());  // overlong '/'
+  EXPECT_FALSE(load_text("t.yaml", "services: [{name: \"\xed\xa0\x80\", pool: p}]\n").ok());  // surrogate
 }
 
 TEST(Robustness, HostileInputsGiveErrorsNotCrashes) {

@@ -1,7 +1,8 @@
 #include "vipd/daemon/desired.hpp"
 
 #include <gtest/gtest.h>
-#include <net/if.h>
+#include <linux/if.h>
+#include <linux/if.h>  // IFF_LOWER_UP (not in glibc net/if.h)
 
 namespace vipd::daemon {
 namespace {

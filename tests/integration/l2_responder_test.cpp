@@ -2,6 +2,7 @@
 // bridge with a client (the seed's situation: several node links on one L2 domain), and iputils
 // arping, ndisc6, tcpdump and ip neigh in other namespaces observe what answers.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>

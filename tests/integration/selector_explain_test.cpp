@@ -19,7 +19,8 @@ using testlab::Netns;
 class ExplainLab : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!testlab::is_root()) GTEST_SKIP() << "needs root to build network namespaces (run as root or via sudo)";
+    if (!testlab::is_root())
+      GTEST_SKIP() << "needs root to build network namespaces (run as root or via sudo)";
     const std::string prefix = testlab::unique_name("h3e");
     sw_ = std::make_unique<testlab::Switch>(prefix);
     node_ = std::make_unique<Netns>(prefix + "n");
@@ -69,11 +70,13 @@ TEST_F(ExplainLab, SeedSituationSelectsExactlyOneLinkAndSaysWhyNotTheOther) {
   }
   EXPECT_EQ(selected, 1) << r.output;
   EXPECT_THAT(r.output, ::testing::HasSubstr("VIP 10.77.0.100 (pool layer2): 1 link selected"));
-  EXPECT_THAT(eth0_line, ::testing::HasSubstr("SELECTED: address 10.77.0.10/24 holds 10.77.0.100")) << r.output;
+  EXPECT_THAT(eth0_line, ::testing::HasSubstr("SELECTED: address 10.77.0.10/24 holds 10.77.0.100"))
+      << r.output;
   EXPECT_THAT(eth0_line, ::testing::HasSubstr("veth"));
   EXPECT_THAT(eth1_line,
-              ::testing::HasSubstr("excluded: no address on this link holds 10.77.0.100 (require-subnet; it has "
-                                   "10.78.0.10/24) — set require-subnet: false on pool layer2 if this VLAN carries no IP"))
+              ::testing::HasSubstr(
+                  "excluded: no address on this link holds 10.77.0.100 (require-subnet; it has "
+                  "10.78.0.10/24) — set require-subnet: false on pool layer2 if this VLAN carries no IP"))
       << r.output;
 }
 
@@ -108,8 +111,9 @@ TEST_F(ExplainLab, BadVipNoPoolAndBgpPool) {
 }
 
 TEST_F(ExplainLab, ConfigErrorExitsOne) {
-  std::ofstream(config_) << "address-pools:\n  - name: layer2\n    protocol: layer2\n    addresses: [10.77.0.100-10.77.0.150]\n"
-                            "interfaces:\n  allow: [\"re:eth[0-\"]\n";
+  std::ofstream(config_)
+      << "address-pools:\n  - name: layer2\n    protocol: layer2\n    addresses: [10.77.0.100-10.77.0.150]\n"
+         "interfaces:\n  allow: [\"re:eth[0-\"]\n";
   auto r = explain("10.77.0.100");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, ::testing::HasSubstr("interfaces.allow[0]"));

@@ -36,12 +36,15 @@ config::Model lab_model(std::vector<std::string> allow = {}) {
   m.interfaces.allow = std::move(allow);
   config::Pool pool;
   pool.name = "layer2";
-  pool.addresses.push_back({*net::IpRange::parse("192.168.20.100-192.168.20.150"), "192.168.20.100-192.168.20.150", {}});
+  pool.addresses.push_back(
+      {*net::IpRange::parse("192.168.20.100-192.168.20.150"), "192.168.20.100-192.168.20.150", {}});
   m.pools.push_back(pool);
   return m;
 }
 
-selector::Policy policy_of(const config::Model& m) { return std::move(selector::Policy::compile(m)).value(); }
+selector::Policy policy_of(const config::Model& m) {
+  return std::move(selector::Policy::compile(m)).value();
+}
 
 // A Watcher living in its own thread, inside `ns` (sockets are bound to the namespace they are
 // created in). Every published snapshot is recorded with its arrival time and the selection of
@@ -64,8 +67,8 @@ class LiveTable {
       std::optional<netlink::Watcher> watcher;
       try {
         testlab::EnterNetns enter(ns);
-        watcher.emplace(io_, [this](netlink::SnapshotPtr s, netlink::ChangeKind k) { record(std::move(s), k); },
-                        options);
+        watcher.emplace(
+            io_, [this](netlink::SnapshotPtr s, netlink::ChangeKind k) { record(std::move(s), k); }, options);
         auto r = watcher->start();
         started.set_value(r ? "" : r.error());
         if (!r) return;
@@ -139,7 +142,9 @@ class LiveTable {
   std::vector<Event> events_;
 };
 
-std::vector<std::string> names(std::initializer_list<const char*> l) { return {l.begin(), l.end()}; }
+std::vector<std::string> names(std::initializer_list<const char*> l) {
+  return {l.begin(), l.end()};
+}
 
 const selector::LinkDecision& find(const selector::Decision& d, const std::string& name) {
   for (const auto& l : d.links)
@@ -150,7 +155,8 @@ const selector::LinkDecision& find(const selector::Decision& d, const std::strin
 class SelectorLab : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!testlab::is_root()) GTEST_SKIP() << "needs root to build network namespaces (run as root or via sudo)";
+    if (!testlab::is_root())
+      GTEST_SKIP() << "needs root to build network namespaces (run as root or via sudo)";
     const std::string prefix = testlab::unique_name("h3");
     sw_ = std::make_unique<testlab::Switch>(prefix);
     node_ = std::make_unique<Netns>(prefix + "n");
@@ -286,6 +292,15 @@ TEST_F(SelectorLab, RenameKeepsIfindexAndDecisionsFollowTheName) {
                           [](const auto& a) { return a.prefix.to_string() == "192.168.20.10/24"; }));
 }
 
+TEST_F(SelectorLab, AltnamesAreReportedAndMatched) {
+  LiveTable live(*node_, policy_of(lab_model({"uplink*"})));
+  ASSERT_TRUE(live.wait_selected({}));
+  ip("link property add dev eth0 altname uplink0");
+  ASSERT_TRUE(live.wait_selected(names({"eth0"})));
+  EXPECT_EQ(live.last().snapshot->find("eth0")->altnames, std::vector<std::string>{"uplink0"});
+  EXPECT_EQ(live.last().snapshot->find("uplink0")->name, "eth0");
+}
+
 TEST_F(SelectorLab, DeleteAndRecreateIsANewIfindex) {
   LiveTable live(*node_, policy_of(lab_model()));
   ASSERT_TRUE(live.wait_selected(names({"eth0"})));
@@ -334,7 +349,8 @@ TEST_F(SelectorLab, PendingEventsAreCoalescedIntoOneSnapshot) {
   for (int i = 1; i <= 50; ++i) lines.push_back("addr add 10.8.0." + std::to_string(i) + "/32 dev eth2");
   ip_batch(*node_, lines);
   release.set_value();
-  ASSERT_TRUE(live.wait_for([](const LiveTable::Event& e) { return e.snapshot->find("eth2")->addresses.size() >= 50; }));
+  ASSERT_TRUE(live.wait_for(
+      [](const LiveTable::Event& e) { return e.snapshot->find("eth2")->addresses.size() >= 50; }));
   const auto events = live.events();
   EXPECT_EQ(events.size(), before + 1) << "50 queued events must publish one snapshot";
   EXPECT_EQ(events.back().kind, netlink::ChangeKind::changed);
@@ -351,15 +367,18 @@ TEST_F(SelectorLab, OverflowTriggersOneResyncAndTheTableEndsCorrect) {
   auto release = block_loop(live.io());
   std::vector<std::string> lines;
   for (int i = 0; i < 200; ++i)
-    lines.push_back("addr add 10.9." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + "/32 dev eth2");
+    lines.push_back("addr add 10.9." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) +
+                    "/32 dev eth2");
   lines.push_back("addr add 192.168.20.12/24 dev eth2");
   ip_batch(*node_, lines);
   release.set_value();
 
-  ASSERT_TRUE(live.wait_for([](const LiveTable::Event& e) {
-    const auto* eth2 = e.snapshot->find("eth2");
-    return eth2 != nullptr && eth2->addresses.size() >= 201;
-  }, 5s));
+  ASSERT_TRUE(live.wait_for(
+      [](const LiveTable::Event& e) {
+        const auto* eth2 = e.snapshot->find("eth2");
+        return eth2 != nullptr && eth2->addresses.size() >= 201;
+      },
+      5s));
   const auto events = live.events();
   const auto resyncs = std::count_if(events.begin(), events.end(),
                                      [](const auto& e) { return e.kind == netlink::ChangeKind::resynced; });

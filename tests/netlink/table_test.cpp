@@ -83,7 +83,9 @@ Msg addr_msg(int type, int ifindex, const char* prefix_text, std::uint8_t scope 
   return m;
 }
 
-bool feed(LinkTable& t, const Msg& m) { return t.apply(nlmsg_hdr(m.get())); }
+bool feed(LinkTable& t, const Msg& m) {
+  return t.apply(nlmsg_hdr(m.get()));
+}
 
 LinkSpec spec(int ifindex, std::string name, int type = RTM_NEWLINK) {
   LinkSpec s;
@@ -212,9 +214,9 @@ TEST(LinkTable, BridgeDellinkOnlyMeansLeftTheBridge) {
   LinkTable t;
   feed(t, link_msg(spec(5, "p0")));
   EXPECT_FALSE(feed(t, link_msg(spec_with(5, "p0", [](LinkSpec& s) {
-    s.type = RTM_DELLINK;
-    s.family = AF_BRIDGE;
-  }))));
+                      s.type = RTM_DELLINK;
+                      s.family = AF_BRIDGE;
+                    }))));
   EXPECT_EQ(t.snapshot(1).links.size(), 1u);
 }
 

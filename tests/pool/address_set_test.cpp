@@ -96,7 +96,8 @@ TEST(AddressSet, WholeIpv6SpaceSaturates) {
   const auto s = set_of({"::/0"});
   EXPECT_EQ(s.size(), ~Uint128{0});
   EXPECT_TRUE(s.contains(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")));
-  EXPECT_EQ(next_text(s, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+  EXPECT_EQ(next_text(s, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 }
 
 TEST(AddressSet, RangeCrossingOctets) {
@@ -158,9 +159,9 @@ TEST(AddressSet, EmptySet) {
 // The arithmetic must agree with plain enumeration on small sets that cross /24 boundaries.
 TEST(AddressSet, MatchesBruteForceEnumeration) {
   const std::vector<std::vector<std::string>> cases = {
-      {"10.0.0.0-10.0.0.0"},      {"10.0.0.255-10.0.1.0"},      {"10.0.0.254-10.0.2.1"},
-      {"10.0.0.1-10.0.0.254"},    {"10.0.0.0/23", "10.0.3.7"},  {"10.0.1.200-10.0.3.17", "10.0.0.5/32"},
-      {"10.0.0.0/22"},            {"10.0.2.255/32", "10.0.0.0/31"},
+      {"10.0.0.0-10.0.0.0"},   {"10.0.0.255-10.0.1.0"},          {"10.0.0.254-10.0.2.1"},
+      {"10.0.0.1-10.0.0.254"}, {"10.0.0.0/23", "10.0.3.7"},      {"10.0.1.200-10.0.3.17", "10.0.0.5/32"},
+      {"10.0.0.0/22"},         {"10.0.2.255/32", "10.0.0.0/31"},
   };
   for (const auto& ranges : cases) {
     for (const bool avoid : {false, true}) {

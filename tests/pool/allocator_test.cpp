@@ -17,8 +17,8 @@ namespace vipd::pool {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using testing::ip;
+using ::testing::IsEmpty;
 using testing::make_pool;
 using testing::make_service;
 
@@ -69,7 +69,8 @@ TEST(Allocate, ExplicitAddressesWinAndAreSkipped) {
                            {"b", "192.168.20.103"},
                            {"y-fixed", "192.168.20.102"},
                            {"z-fixed", "192.168.20.100"}}));
-  for (const auto& a : r.assignments) EXPECT_EQ(a.explicit_address, a.service.ends_with("-fixed")) << a.service;
+  for (const auto& a : r.assignments)
+    EXPECT_EQ(a.explicit_address, a.service.ends_with("-fixed")) << a.service;
 }
 
 TEST(Allocate, AddingAServiceThatSortsFirstMovesNoExistingVip) {
@@ -83,7 +84,8 @@ TEST(Allocate, AddingAServiceThatSortsFirstMovesNoExistingVip) {
   const auto grown = allocate(m, first.state);
   EXPECT_THAT(grown.errors, IsEmpty());
   EXPECT_THAT(grown.warnings, IsEmpty());
-  EXPECT_EQ(vips(grown), (Vips{{"api", "192.168.20.102"}, {"mail", "192.168.20.100"}, {"web", "192.168.20.101"}}));
+  EXPECT_EQ(vips(grown),
+            (Vips{{"api", "192.168.20.102"}, {"mail", "192.168.20.100"}, {"web", "192.168.20.101"}}));
 
   // Without the state the newcomer would have taken mail's address: the state is what keeps VIPs put.
   EXPECT_EQ(vips(allocate(m, {})).at("api"), "192.168.20.100");
@@ -98,8 +100,9 @@ TEST(Allocate, FreedAddressIsReusedWithoutMovingOthers) {
   const auto next = allocate(m, first.state);
   EXPECT_EQ(vips(next), (Vips{{"a", "192.168.20.100"}, {"c", "192.168.20.102"}, {"d", "192.168.20.101"}}));
   ASSERT_EQ(next.warnings.size(), 1u);
-  EXPECT_EQ(next.warnings[0].format(),
-            "warning: previous allocation 192.168.20.101 of service \"b\" dropped: the service no longer exists");
+  EXPECT_EQ(
+      next.warnings[0].format(),
+      "warning: previous allocation 192.168.20.101 of service \"b\" dropped: the service no longer exists");
   EXPECT_FALSE(next.state.allocations.contains("b"));
 }
 
@@ -107,7 +110,8 @@ TEST(Allocate, RestartThroughTheStateFileGivesTheSameVips) {
   testing::TempDir dir;
   auto m = base_model();
   m.pools.push_back(make_pool("v6", {"fd00:20::100-fd00:20::1ff"}));
-  for (int i = 0; i < 20; ++i) m.services.push_back(make_service("svc" + std::to_string(i), i % 3 == 0 ? "v6" : "l2"));
+  for (int i = 0; i < 20; ++i)
+    m.services.push_back(make_service("svc" + std::to_string(i), i % 3 == 0 ? "v6" : "l2"));
   const auto first = allocate(m, {});
   ASSERT_THAT(first.errors, IsEmpty());
   StateStore store(dir.path() + "/state");
@@ -127,7 +131,8 @@ TEST(Allocate, RestartThroughTheStateFileGivesTheSameVips) {
 
 TEST(Allocate, ServiceOrderInTheModelDoesNotMatter) {
   auto m = base_model();
-  for (int i = 0; i < 40; ++i) m.services.push_back(make_service("s" + std::to_string(i), i % 2 ? "l2" : "bgp"));
+  for (int i = 0; i < 40; ++i)
+    m.services.push_back(make_service("s" + std::to_string(i), i % 2 ? "l2" : "bgp"));
   const auto reference = allocate(m, {});
   std::mt19937 rng(42);
   for (int round = 0; round < 5; ++round) {
@@ -144,9 +149,10 @@ TEST(Allocate, PreviousAllocationOutsideTheNewPoolIsDroppedWithAWarning) {
   const auto r = allocate(m, previous);
   EXPECT_EQ(vips(r), (Vips{{"web", "192.168.20.100"}}));
   ASSERT_EQ(r.warnings.size(), 1u);
-  EXPECT_EQ(r.warnings[0].format(),
-            "a.yaml:9:5: warning: services[0]: previous allocation 192.168.10.7 of service \"web\" dropped: it is "
-            "not a usable address of pool \"l2\"");
+  EXPECT_EQ(
+      r.warnings[0].format(),
+      "a.yaml:9:5: warning: services[0]: previous allocation 192.168.10.7 of service \"web\" dropped: it is "
+      "not a usable address of pool \"l2\"");
 }
 
 TEST(Allocate, PreviousAllocationOfARemovedPoolIsDropped) {
@@ -185,7 +191,8 @@ TEST(Allocate, BuggyAddressesAreSkippedAcrossOctets) {
   config::Model m;
   m.pools.push_back(make_pool("p", {"192.168.1.254-192.168.2.2"}, /*avoid_buggy=*/true));
   for (const char* name : {"a", "b", "c"}) m.services.push_back(make_service(name, "p"));
-  EXPECT_EQ(vips(allocate(m, {})), (Vips{{"a", "192.168.1.254"}, {"b", "192.168.2.1"}, {"c", "192.168.2.2"}}));
+  EXPECT_EQ(vips(allocate(m, {})),
+            (Vips{{"a", "192.168.1.254"}, {"b", "192.168.2.1"}, {"c", "192.168.2.2"}}));
 }
 
 TEST(Allocate, ExhaustedPoolNamesServiceAndPool) {
@@ -198,9 +205,10 @@ TEST(Allocate, ExhaustedPoolNamesServiceAndPool) {
   const auto r = allocate(m, {});
   EXPECT_EQ(vips(r), (Vips{{"a", "10.0.0.0"}, {"b", "10.0.0.1"}}));
   ASSERT_EQ(r.errors.size(), 2u);
-  EXPECT_EQ(r.errors[0].format(),
-            "a.yaml:7:5: error: services[2]: pool \"tiny\" is exhausted: no free address for service \"c\" (2 "
-            "usable addresses, all in use)");
+  EXPECT_EQ(
+      r.errors[0].format(),
+      "a.yaml:7:5: error: services[2]: pool \"tiny\" is exhausted: no free address for service \"c\" (2 "
+      "usable addresses, all in use)");
   EXPECT_THAT(r.errors[1].message, HasSubstr("service \"d\""));
   EXPECT_FALSE(r.state.allocations.contains("c"));
 }
@@ -258,7 +266,8 @@ TEST(Allocate, InvalidExplicitAddressAndUnknownPoolAreErrorsNotCrashes) {
 TEST(Allocate, ManyServicesOverManyPoolsAreUniqueAndInsideTheirPools) {
   config::Model m;
   for (int p = 0; p < 20; ++p)
-    m.pools.push_back(make_pool("pool" + std::to_string(p), {"10." + std::to_string(p) + ".0.0/16"}, p % 2 == 0));
+    m.pools.push_back(
+        make_pool("pool" + std::to_string(p), {"10." + std::to_string(p) + ".0.0/16"}, p % 2 == 0));
   for (int s = 0; s < 2000; ++s)
     m.services.push_back(make_service("svc" + std::to_string(s), "pool" + std::to_string(s % 20)));
   ASSERT_THAT(validate(m), IsEmpty());

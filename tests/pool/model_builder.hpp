@@ -32,8 +32,9 @@ inline config::AddressRange range(std::string_view text, config::SourceLocation 
   return config::AddressRange{*r, std::string(text), std::move(where)};
 }
 
-inline config::Pool make_pool(std::string name, const std::vector<std::string>& ranges, bool avoid_buggy = false,
-                              bool auto_assign = true, config::Protocol protocol = config::Protocol::layer2) {
+inline config::Pool make_pool(std::string name, const std::vector<std::string>& ranges,
+                              bool avoid_buggy = false, bool auto_assign = true,
+                              config::Protocol protocol = config::Protocol::layer2) {
   config::Pool p;
   p.name = std::move(name);
   p.protocol = protocol;
@@ -43,7 +44,8 @@ inline config::Pool make_pool(std::string name, const std::vector<std::string>& 
   return p;
 }
 
-inline config::Service make_service(std::string name, std::string pool, std::optional<std::string> address = {},
+inline config::Service make_service(std::string name, std::string pool,
+                                    std::optional<std::string> address = {},
                                     config::SourceLocation where = {}) {
   config::Service s;
   s.name = std::move(name);

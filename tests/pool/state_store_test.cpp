@@ -15,8 +15,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using testing::ip;
+using ::testing::IsEmpty;
 using testing::make_pool;
 using testing::make_service;
 namespace fs = std::filesystem;
@@ -80,9 +80,10 @@ TEST(StateStore, CorruptFileIsReportedAndRebuiltByTheNextSave) {
   const auto loaded = store.load();
   EXPECT_THAT(loaded.state.allocations, IsEmpty());
   ASSERT_EQ(loaded.warnings.size(), 1u);
-  EXPECT_EQ(loaded.warnings[0], "state file " + store.path() +
-                                    " is corrupt (not valid JSON); starting without previous allocations (the "
-                                    "file will be rebuilt)");
+  EXPECT_EQ(loaded.warnings[0],
+            "state file " + store.path() +
+                " is corrupt (not valid JSON); starting without previous allocations (the "
+                "file will be rebuilt)");
 
   // The daemon's path: allocate from the empty state, save, and the file is healthy again.
   config::Model m;
@@ -127,7 +128,8 @@ TEST(StateStore, BadEntriesAreDroppedOneByOne) {
   EXPECT_EQ(loaded.state.allocations,
             (std::map<std::string, net::IpAddress>{{"good", ip("10.0.0.1")}, {"v6", ip("fd00::1")}}));
   ASSERT_EQ(loaded.warnings.size(), 3u);
-  EXPECT_THAT(loaded.warnings[0], HasSubstr("entry \"\": \"10.0.0.2\" is not a service name and an IP address"));
+  EXPECT_THAT(loaded.warnings[0],
+              HasSubstr("entry \"\": \"10.0.0.2\" is not a service name and an IP address"));
   EXPECT_THAT(loaded.warnings[1], HasSubstr("entry \"bad\": \"10.0.0.300\""));
   EXPECT_THAT(loaded.warnings[2], HasSubstr("entry \"num\": a JSON number"));
 }
@@ -139,8 +141,8 @@ TEST(StateStore, FormatAndParseAreInverse) {
   EXPECT_EQ(parsed.state, sample_state());
   EXPECT_EQ(format_state(State{}), "{\n  \"allocations\": {},\n  \"version\": 1\n}\n");
   // Deep nesting in an entry is reported, not recursed into.
-  const std::string deep = "{\"version\": 1, \"allocations\": {\"x\": " + std::string(10000, '[') +
-                           std::string(10000, ']') + "}}";
+  const std::string deep =
+      "{\"version\": 1, \"allocations\": {\"x\": " + std::string(10000, '[') + std::string(10000, ']') + "}}";
   const auto nested = parse_state(deep, "mem");
   ASSERT_EQ(nested.warnings.size(), 1u);
   EXPECT_THAT(nested.warnings[0], HasSubstr("entry \"x\": a JSON array is not"));

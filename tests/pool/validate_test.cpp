@@ -43,11 +43,12 @@ TEST(Validate, OverlappingPoolsNameBothPoolsAndLocations) {
   auto m = two_pools_model();
   m.pools.push_back(make_pool("extra", {}));
   m.pools[3].addresses.push_back(range("192.168.10.128/25", {"b.yaml", 3, 9}));
-  EXPECT_THAT(texts(validate(m)),
-              ::testing::ElementsAre(
-                  "b.yaml:3:9: error: address-pools[3].addresses[0]: pool \"extra\" range \"192.168.10.128/25\" "
-                  "overlaps pool \"default\" range \"192.168.10.0/24\" (a.yaml:5:7, address-pools[0].addresses[0]) "
-                  "(pools must not share addresses)"));
+  EXPECT_THAT(
+      texts(validate(m)),
+      ::testing::ElementsAre(
+          "b.yaml:3:9: error: address-pools[3].addresses[0]: pool \"extra\" range \"192.168.10.128/25\" "
+          "overlaps pool \"default\" range \"192.168.10.0/24\" (a.yaml:5:7, address-pools[0].addresses[0]) "
+          "(pools must not share addresses)"));
 }
 
 TEST(Validate, OverlapFoundWhenTheLaterPoolStartsFirst) {
@@ -57,7 +58,8 @@ TEST(Validate, OverlapFoundWhenTheLaterPoolStartsFirst) {
   const auto ds = validate(m);
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_EQ(ds[0].path, "address-pools[1].addresses[1]");
-  EXPECT_THAT(ds[0].message, ::testing::HasSubstr("pool \"b\" range \"10.0.0.20-10.0.0.55\" overlaps pool \"a\""));
+  EXPECT_THAT(ds[0].message,
+              ::testing::HasSubstr("pool \"b\" range \"10.0.0.20-10.0.0.55\" overlaps pool \"a\""));
 }
 
 TEST(Validate, EveryOverlappingPairIsReportedOnce) {
@@ -82,39 +84,47 @@ TEST(Validate, ServiceAddressOutsideItsPool) {
   m.services.push_back(make_service("a", "layer2"));
   m.services.push_back(make_service("b", "layer2", "192.168.20.100"));
   m.services.push_back(make_service("c", "layer2", "192.168.10.5", config::SourceLocation{"a.yaml", 20, 5}));
-  EXPECT_THAT(texts(validate(m)),
-              ::testing::ElementsAre("a.yaml:20:5: error: services[2].address: \"192.168.10.5\" is not inside pool "
-                                     "\"layer2\" (192.168.20.100-192.168.20.150, fd00:20::100-fd00:20::1ff)"));
+  EXPECT_THAT(
+      texts(validate(m)),
+      ::testing::ElementsAre("a.yaml:20:5: error: services[2].address: \"192.168.10.5\" is not inside pool "
+                             "\"layer2\" (192.168.20.100-192.168.20.150, fd00:20::100-fd00:20::1ff)"));
 }
 
 TEST(Validate, BuggyAddressInAvoidBuggyPool) {
   auto m = two_pools_model();
-  m.services.push_back(make_service("x", "default", "192.168.10.255", config::SourceLocation{"a.yaml", 30, 5}));
-  EXPECT_THAT(texts(validate(m)),
-              ::testing::ElementsAre("a.yaml:30:5: error: services[0].address: \"192.168.10.255\" is excluded by "
-                                     "avoid-buggy-ips in pool \"default\" (addresses ending in .0 or .255 are not "
-                                     "used)"));
+  m.services.push_back(
+      make_service("x", "default", "192.168.10.255", config::SourceLocation{"a.yaml", 30, 5}));
+  EXPECT_THAT(
+      texts(validate(m)),
+      ::testing::ElementsAre("a.yaml:30:5: error: services[0].address: \"192.168.10.255\" is excluded by "
+                             "avoid-buggy-ips in pool \"default\" (addresses ending in .0 or .255 are not "
+                             "used)"));
 }
 
 TEST(Validate, TwoServicesOnOneAddress) {
   auto m = two_pools_model();
-  m.services.push_back(make_service("web", "layer2", "192.168.20.120", config::SourceLocation{"a.yaml", 30, 5}));
+  m.services.push_back(
+      make_service("web", "layer2", "192.168.20.120", config::SourceLocation{"a.yaml", 30, 5}));
   m.services.push_back(make_service("db", "layer2"));
-  m.services.push_back(make_service("web2", "layer2", "192.168.20.120", config::SourceLocation{"b.yaml", 4, 5}));
-  EXPECT_THAT(texts(validate(m)),
-              ::testing::ElementsAre("b.yaml:4:5: error: services[2].address: \"192.168.20.120\" is already the "
-                                     "address of service \"web\" (a.yaml:30:5, services[0]) (each service needs its "
-                                     "own address)"));
+  m.services.push_back(
+      make_service("web2", "layer2", "192.168.20.120", config::SourceLocation{"b.yaml", 4, 5}));
+  EXPECT_THAT(
+      texts(validate(m)),
+      ::testing::ElementsAre("b.yaml:4:5: error: services[2].address: \"192.168.20.120\" is already the "
+                             "address of service \"web\" (a.yaml:30:5, services[0]) (each service needs its "
+                             "own address)"));
 }
 
 TEST(Validate, AutoAssignFalsePoolNeedsExplicitAddress) {
   auto m = two_pools_model();
   m.services.push_back(make_service("ok", "manual", "10.9.0.1"));
-  m.services.push_back(make_service("missing", "manual", std::nullopt, config::SourceLocation{"a.yaml", 40, 5}));
-  EXPECT_THAT(texts(validate(m)),
-              ::testing::ElementsAre("a.yaml:40:5: error: services[1]: service \"missing\" has no address, but pool "
-                                     "\"manual\" has auto-assign: false (give the service an address from the "
-                                     "pool)"));
+  m.services.push_back(
+      make_service("missing", "manual", std::nullopt, config::SourceLocation{"a.yaml", 40, 5}));
+  EXPECT_THAT(
+      texts(validate(m)),
+      ::testing::ElementsAre("a.yaml:40:5: error: services[1]: service \"missing\" has no address, but pool "
+                             "\"manual\" has auto-assign: false (give the service an address from the "
+                             "pool)"));
 }
 
 TEST(Validate, UnknownPool) {

@@ -22,9 +22,13 @@ constexpr std::uint8_t kOperUp = 6;
 constexpr std::uint8_t kOperDown = 2;
 constexpr std::uint8_t kOperUnknown = 0;
 
-net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
+net::IpAddress ip(const char* text) {
+  return *net::IpAddress::parse(text);
+}
 
-LinkAddress addr(const char* prefix, std::uint8_t scope = 0) { return LinkAddress{*net::Prefix::parse(prefix), scope}; }
+LinkAddress addr(const char* prefix, std::uint8_t scope = 0) {
+  return LinkAddress{*net::Prefix::parse(prefix), scope};
+}
 
 Link link(int ifindex, std::string name, std::string kind = "", std::vector<LinkAddress> addresses = {}) {
   Link l;
@@ -55,15 +59,18 @@ LinkSnapshot snapshot(std::vector<Link> links) {
 }
 
 config::Model model_with(std::vector<std::string> allow = {}, std::vector<std::string> deny = {},
-                         std::vector<std::string> pool_interfaces = {}, std::optional<bool> pool_require_subnet = {}) {
+                         std::vector<std::string> pool_interfaces = {},
+                         std::optional<bool> pool_require_subnet = {}) {
   config::Model m;
   m.interfaces.allow = std::move(allow);
   m.interfaces.deny = std::move(deny);
   config::Pool pool;
   pool.name = "layer2";
   pool.protocol = config::Protocol::layer2;
-  pool.addresses.push_back({*net::IpRange::parse("192.168.20.100-192.168.20.150"), "192.168.20.100-192.168.20.150", {}});
-  pool.addresses.push_back({*net::IpRange::parse("fd00:20::100-fd00:20::1ff"), "fd00:20::100-fd00:20::1ff", {}});
+  pool.addresses.push_back(
+      {*net::IpRange::parse("192.168.20.100-192.168.20.150"), "192.168.20.100-192.168.20.150", {}});
+  pool.addresses.push_back(
+      {*net::IpRange::parse("fd00:20::100-fd00:20::1ff"), "fd00:20::100-fd00:20::1ff", {}});
   pool.interfaces = std::move(pool_interfaces);
   pool.require_subnet = pool_require_subnet;
   m.pools.push_back(pool);
@@ -88,8 +95,8 @@ const auto kVip6 = ip("fd00:20::100");
 // ---- each rule on its own ----
 
 TEST(SelectorRules, LinkHoldingTheSubnetIsSelectedOthersNeedTheSubnet) {
-  auto snap = snapshot({link(2, "eth0", "", {addr("192.168.20.10/24")}), link(3, "eth1", "", {addr("10.1.0.10/24")}),
-                        link(4, "eth2")});
+  auto snap = snapshot({link(2, "eth0", "", {addr("192.168.20.10/24")}),
+                        link(3, "eth1", "", {addr("10.1.0.10/24")}), link(4, "eth2")});
   auto d = select(compile(model_with()), snap, kVip, "layer2");
   EXPECT_THAT(d.selected, ::testing::ElementsAre(2));
   EXPECT_EQ(d.selected_ifindexes(), std::vector<int>{2});
@@ -111,7 +118,8 @@ TEST(SelectorRules, Deny) {
 }
 
 TEST(SelectorRules, AllowGlobAndRegex) {
-  auto snap = snapshot({link(2, "eth0", "", {addr("192.168.20.10/24")}), link(3, "ens5", "", {addr("192.168.20.11/24")}),
+  auto snap = snapshot({link(2, "eth0", "", {addr("192.168.20.10/24")}),
+                        link(3, "ens5", "", {addr("192.168.20.11/24")}),
                         link(4, "wlan0", "", {addr("192.168.20.12/24")})});
   auto d = select(compile(model_with({"eth*", "re:ens[0-9]+"})), snap, kVip, "layer2");
   EXPECT_THAT(d.selected, ::testing::ElementsAre(2, 3));
@@ -129,12 +137,14 @@ TEST(SelectorRules, PatternsMatchAltnames) {
   auto l = link(2, "eth0", "", {addr("192.168.20.10/24")});
   l.altnames = {"enp3s0f0"};
   auto snap = snapshot({l});
-  EXPECT_EQ(find(select(compile(model_with({"enp3s0*"})), snap, kVip, "layer2"), "eth0").rule, Rule::selected);
+  EXPECT_EQ(find(select(compile(model_with({"enp3s0*"})), snap, kVip, "layer2"), "eth0").rule,
+            Rule::selected);
   EXPECT_EQ(find(select(compile(model_with({}, {"enp*"})), snap, kVip, "layer2"), "eth0").rule, Rule::denied);
 }
 
 TEST(SelectorRules, PoolInterfaces) {
-  auto snap = snapshot({link(2, "eth0", "", {addr("192.168.20.10/24")}), link(3, "eth1", "", {addr("192.168.20.11/24")})});
+  auto snap = snapshot(
+      {link(2, "eth0", "", {addr("192.168.20.10/24")}), link(3, "eth1", "", {addr("192.168.20.11/24")})});
   auto d = select(compile(model_with({}, {}, {"eth1"})), snap, kVip, "layer2");
   EXPECT_THAT(d.selected, ::testing::ElementsAre(3));
   EXPECT_EQ(find(d, "eth0").rule, Rule::not_in_pool_interfaces);
@@ -213,14 +223,16 @@ TEST(SelectorRules, RequireSubnetPoolOverridesGlobal) {
 }
 
 TEST(SelectorRules, AddressFamilyMustMatchTheVip) {
-  auto snap = snapshot({link(2, "eth0", "", {addr("192.168.20.10/24")}), link(3, "eth1", "", {addr("fd00:20::1/64")})});
+  auto snap = snapshot(
+      {link(2, "eth0", "", {addr("192.168.20.10/24")}), link(3, "eth1", "", {addr("fd00:20::1/64")})});
   auto policy = compile(model_with());
   EXPECT_THAT(select(policy, snap, kVip, "layer2").selected, ::testing::ElementsAre(2));
   EXPECT_THAT(select(policy, snap, kVip6, "layer2").selected, ::testing::ElementsAre(3));
 }
 
 TEST(SelectorRules, PrefixBoundariesAreExact) {
-  auto snap = snapshot({link(2, "eth0", "", {addr("192.168.20.64/26")}), link(3, "eth1", "", {addr("192.168.20.128/25")})});
+  auto snap = snapshot(
+      {link(2, "eth0", "", {addr("192.168.20.64/26")}), link(3, "eth1", "", {addr("192.168.20.128/25")})});
   auto policy = compile(model_with());
   EXPECT_THAT(select(policy, snap, ip("192.168.20.127"), "layer2").selected, ::testing::ElementsAre(2));
   EXPECT_THAT(select(policy, snap, ip("192.168.20.128"), "layer2").selected, ::testing::ElementsAre(3));
@@ -230,8 +242,9 @@ TEST(SelectorRules, PrefixBoundariesAreExact) {
 // ---- link kinds the test kernel cannot create ----
 
 TEST(SelectorKinds, BondWithSlaves) {
-  auto snap = snapshot({enslaved(link(2, "eth0", "", {}), 4, "bond"), enslaved(link(3, "eth1", "", {}), 4, "bond"),
-                        link(4, "bond0", "bond", {addr("192.168.20.5/24")})});
+  auto snap =
+      snapshot({enslaved(link(2, "eth0", "", {}), 4, "bond"), enslaved(link(3, "eth1", "", {}), 4, "bond"),
+                link(4, "bond0", "bond", {addr("192.168.20.5/24")})});
   auto d = select(compile(model_with()), snap, kVip, "layer2");
   EXPECT_THAT(d.selected, ::testing::ElementsAre(4));
   EXPECT_EQ(find(d, "eth0").rule, Rule::bond_member);
@@ -248,7 +261,8 @@ TEST(SelectorKinds, BondMemberStaysExcludedEvenWhenNamedInAllow) {
 }
 
 TEST(SelectorKinds, Team) {
-  auto snap = snapshot({enslaved(link(2, "eth0"), 3, "team"), link(3, "team0", "team", {addr("192.168.20.5/24")})});
+  auto snap =
+      snapshot({enslaved(link(2, "eth0"), 3, "team"), link(3, "team0", "team", {addr("192.168.20.5/24")})});
   auto d = select(compile(model_with()), snap, kVip, "layer2");
   EXPECT_EQ(find(d, "eth0").rule, Rule::bond_member);
   EXPECT_EQ(find(d, "eth0").reason, "member of team team0: the team answers, not its members");
@@ -272,14 +286,16 @@ TEST(SelectorKinds, OvsBridgeWithInternalPortHoldingTheIp) {
   auto dp = link(2, "ovs-system", "openvswitch");
   dp.flags = IFF_BROADCAST | IFF_MULTICAST;
   dp.operstate = kOperDown;
-  auto snap = snapshot({dp, enslaved(link(3, "eth0"), 2, "openvswitch"),
-                        enslaved(link(4, "br-ex", "openvswitch", {addr("192.168.20.5/24")}), 2, "openvswitch")});
+  auto snap =
+      snapshot({dp, enslaved(link(3, "eth0"), 2, "openvswitch"),
+                enslaved(link(4, "br-ex", "openvswitch", {addr("192.168.20.5/24")}), 2, "openvswitch")});
   auto d = select(compile(model_with()), snap, kVip, "layer2");
   EXPECT_THAT(d.selected, ::testing::ElementsAre(4));
   EXPECT_EQ(find(d, "eth0").rule, Rule::bridge_port);
-  EXPECT_EQ(find(d, "eth0").reason,
-            "port of Open vSwitch datapath ovs-system: the bridge's own interface answers; name eth0 exactly in "
-            "interfaces.allow to answer on this port");
+  EXPECT_EQ(
+      find(d, "eth0").reason,
+      "port of Open vSwitch datapath ovs-system: the bridge's own interface answers; name eth0 exactly in "
+      "interfaces.allow to answer on this port");
   EXPECT_EQ(find(d, "ovs-system").rule, Rule::admin_down);
 }
 
@@ -310,13 +326,15 @@ TEST(SelectorKinds, BridgePortNamedExactlyInAllowAnswers) {
 }
 
 TEST(SelectorKinds, Macvlan) {
-  auto snap = snapshot({link(2, "eth0", "", {addr("10.0.0.5/24")}), link(3, "mv0", "macvlan", {addr("192.168.20.5/24")})});
+  auto snap = snapshot(
+      {link(2, "eth0", "", {addr("10.0.0.5/24")}), link(3, "mv0", "macvlan", {addr("192.168.20.5/24")})});
   auto d = select(compile(model_with()), snap, kVip, "layer2");
   EXPECT_THAT(d.selected, ::testing::ElementsAre(3));
 }
 
 TEST(SelectorKinds, OnlyLinkLocalIpv6DoesNotCount) {
-  auto snap = snapshot({link(2, "eth0", "", {addr("fe80::1/64", 253)}), link(3, "eth1", "", {addr("fd00:20::5/64")})});
+  auto snap = snapshot(
+      {link(2, "eth0", "", {addr("fe80::1/64", 253)}), link(3, "eth1", "", {addr("fd00:20::5/64")})});
   auto d = select(compile(model_with()), snap, kVip6, "layer2");
   EXPECT_THAT(d.selected, ::testing::ElementsAre(3));
   EXPECT_EQ(find(d, "eth0").rule, Rule::no_subnet);
@@ -334,7 +352,9 @@ TEST(SelectorOrder, FirstRuleWins) {
   everything_wrong.master_ifindex = 9;
   everything_wrong.master_kind = "bond";
   auto snap = snapshot({everything_wrong});
-  const auto rule_with = [&](const config::Model& m) { return find(select(compile(m), snap, kVip, "layer2"), "veth9").rule; };
+  const auto rule_with = [&](const config::Model& m) {
+    return find(select(compile(m), snap, kVip, "layer2"), "veth9").rule;
+  };
   EXPECT_EQ(rule_with(model_with({"eth*"}, {"veth*"}, {"eth0"})), Rule::denied);
   EXPECT_EQ(rule_with(model_with({"eth*"}, {}, {"eth0"})), Rule::not_in_allow);
   EXPECT_EQ(rule_with(model_with({}, {}, {"eth0"})), Rule::not_in_pool_interfaces);
@@ -400,9 +420,11 @@ TEST(SelectorAll, AgreesWithSelectForEveryVip) {
   other.interfaces = {"eth1"};
   m.pools.push_back(other);
   auto policy = compile(m);
-  std::vector<std::pair<net::IpAddress, std::string>> vips = {
-      {kVip, "layer2"}, {kVip6, "layer2"}, {ip("192.168.21.100"), "other"}, {ip("192.168.20.101"), "other"},
-      {ip("192.168.21.101"), "layer2"}};
+  std::vector<std::pair<net::IpAddress, std::string>> vips = {{kVip, "layer2"},
+                                                              {kVip6, "layer2"},
+                                                              {ip("192.168.21.100"), "other"},
+                                                              {ip("192.168.20.101"), "other"},
+                                                              {ip("192.168.21.101"), "layer2"}};
   auto compact = select_all(policy, snap, vips);
   auto full = select_all(policy, snap, vips, Detail::full);
   ASSERT_EQ(compact.size(), vips.size());
@@ -414,7 +436,8 @@ TEST(SelectorAll, AgreesWithSelectForEveryVip) {
     EXPECT_TRUE(compact[i].links.empty());
     EXPECT_EQ(full[i].selected, one.selected);
     ASSERT_EQ(full[i].links.size(), one.links.size());
-    for (std::size_t l = 0; l < one.links.size(); ++l) EXPECT_EQ(full[i].links[l].reason, one.links[l].reason);
+    for (std::size_t l = 0; l < one.links.size(); ++l)
+      EXPECT_EQ(full[i].links[l].reason, one.links[l].reason);
   }
   EXPECT_THAT(compact[0].selected, ::testing::ElementsAre(2, 5));
   EXPECT_THAT(compact[1].selected, ::testing::ElementsAre(2));
@@ -426,7 +449,8 @@ TEST(SelectorAll, AgreesWithSelectForEveryVip) {
 // ---- output ----
 
 TEST(SelectorOutput, TableShowsOneSelectedLineAndReasons) {
-  auto snap = snapshot({link(2, "eth0", "veth", {addr("192.168.20.10/24")}), link(3, "eth1", "veth", {addr("10.1.0.10/24")}),
+  auto snap = snapshot({link(2, "eth0", "veth", {addr("192.168.20.10/24")}),
+                        link(3, "eth1", "veth", {addr("10.1.0.10/24")}),
                         enslaved(link(4, "port0", "veth"), 5, "bridge"), link(5, "br9", "bridge")});
   auto d = select(compile(model_with()), snap, kVip, "layer2");
   const auto table = format_table(d, snap);
@@ -453,13 +477,14 @@ TEST(SelectorOutput, TableShowsOneSelectedLineAndReasons) {
 TEST(SelectorOutput, Json) {
   auto snap = snapshot({link(2, "eth0", "", {addr("192.168.20.10/24")}), link(3, "e\"1", "")});
   auto d = select(compile(model_with()), snap, kVip, "layer2");
-  EXPECT_EQ(to_json(d),
-            "{\"vip\":\"192.168.20.100\",\"pool\":\"layer2\",\"links\":["
-            "{\"name\":\"eth0\",\"ifindex\":2,\"selected\":true,\"rule\":\"selected\","
-            "\"reason\":\"address 192.168.20.10/24 holds 192.168.20.100\"},"
-            "{\"name\":\"e\\\"1\",\"ifindex\":3,\"selected\":false,\"rule\":\"no-subnet\","
-            "\"reason\":\"no address on this link holds 192.168.20.100 (require-subnet) — set require-subnet: "
-            "false on pool layer2 if this VLAN carries no IP\"}]}");
+  EXPECT_EQ(
+      to_json(d),
+      "{\"vip\":\"192.168.20.100\",\"pool\":\"layer2\",\"links\":["
+      "{\"name\":\"eth0\",\"ifindex\":2,\"selected\":true,\"rule\":\"selected\","
+      "\"reason\":\"address 192.168.20.10/24 holds 192.168.20.100\"},"
+      "{\"name\":\"e\\\"1\",\"ifindex\":3,\"selected\":false,\"rule\":\"no-subnet\","
+      "\"reason\":\"no address on this link holds 192.168.20.100 (require-subnet) — set require-subnet: "
+      "false on pool layer2 if this VLAN carries no IP\"}]}");
 }
 
 }  // namespace

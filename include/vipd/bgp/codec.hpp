@@ -3,12 +3,12 @@
 // a message or a DecodeError carrying the NOTIFICATION to send and the RFC 7606 action; encoders
 // return whole messages (header included). No state, no I/O, no clock.
 //
-// Typical receive path (what bgp::Fsm::receive does):
-//   auto frame = next_frame(buffer);            // header checks, needs only a prefix of the stream
-//   if (!frame) -> send NOTIFICATION frame.error(), close
-//   if (!*frame) -> read more bytes
-//   auto msg = parse_message(**frame, ctx);     // body checks
-//   buffer.erase(front, frame->size)
+// Typical receive path of a session adapter:
+//   auto frame = next_frame(buffer);     // header checks; needs only a prefix of the stream
+//   if (!frame)   -> NOTIFICATION frame.error() (or hand the bytes to Fsm::receive, which does it)
+//   if (!*frame)  -> read more bytes
+//   fsm.receive((*frame)->message, now); // parse_message(...) + the FSM transition
+//   buffer.erase(front, (*frame)->message.size())
 //
 // Choices:
 // - Attributes are written MP_REACH/MP_UNREACH first (RFC 7606 §5.1 asks for that so a receiver

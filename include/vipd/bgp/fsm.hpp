@@ -310,7 +310,8 @@ class Fsm {
   // The last error NOTIFICATION sent or received (for status output).
   const std::optional<NotificationMessage>& last_notification() const { return last_notification_; }
 
-  // Events without payload (start/stop, timers, TCP outcome, collision dump).
+  // Events without payload (start/stop, timers, TCP outcome, collision dump). Message events
+  // (open_received .. message_error) only come from receive(); passed here they are ignored.
   Actions handle(Event event, TimePoint now);
   // ManualStop with a specific RFC 8203 shutdown message.
   Actions stop(std::string_view shutdown_message, TimePoint now);

@@ -41,7 +41,8 @@ class Result {
     assert(ok());
     return std::get<0>(storage_);
   }
-  T&& value() && {
+  // By value: `for (auto& x : f().value())` must not dangle into a destroyed temporary.
+  T value() && {
     assert(ok());
     return std::get<0>(std::move(storage_));
   }
@@ -49,7 +50,7 @@ class Result {
     assert(!ok());
     return std::get<1>(storage_);
   }
-  E&& error() && {
+  E error() && {
     assert(!ok());
     return std::get<1>(std::move(storage_));
   }

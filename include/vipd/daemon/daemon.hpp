@@ -5,7 +5,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <array>
 #include <map>
 #include <memory>
@@ -46,6 +48,14 @@ class Daemon {
   Result<void, std::string> reload();
   // Releases every VIP (handles closed, memberships left) and stops watching.
   void shutdown();
+  // drain: stop owning this node's layer2 VIPs (released at once); undrain: own them again.
+  void set_drained(bool drained);
+
+  // The control socket's requests: status, explain VIP, reload, drain, undrain (JSON in and out).
+  nlohmann::json control(const nlohmann::json& request);
+  nlohmann::json status() const;
+  // One line for systemd's STATUS=: "3 VIPs on 2 links".
+  std::string status_line() const;
 
   const l2::Responder& responder() const { return responder_; }
 
@@ -60,6 +70,7 @@ class Daemon {
   void send_gratuitous(const BindingKey& key);
   void schedule_refresh();
   void persist_state();
+  std::size_t vip_links_count() const;
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
@@ -76,6 +87,13 @@ class Daemon {
   std::set<std::pair<net::IpAddress, netlink::MacAddress>> conflicts_logged_;
   boost::asio::steady_timer refresh_timer_;
   std::array<std::uint8_t, 256> reply_buffer_{};
+  struct ConflictSeen {
+    netlink::MacAddress mac{};
+    int ifindex = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<net::IpAddress, ConflictSeen> last_conflict_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   bool drained_ = false;
   bool stopped_ = false;
 };

@@ -37,8 +37,8 @@ class LinkTable {
   LinkSnapshot snapshot(std::uint64_t generation) const;
 
  private:
-  std::map<int, Link> links_;                           // addresses live in addresses_
-  std::map<int, std::vector<LinkAddress>> addresses_;   // may arrive before their link
+  std::map<int, Link> links_;                          // addresses live in addresses_
+  std::map<int, std::vector<LinkAddress>> addresses_;  // may arrive before their link
 };
 
 }  // namespace vipd::netlink

@@ -25,13 +25,13 @@ enum class Rule {
   not_in_pool_interfaces,  // 3. the pool's interfaces given, no pattern matches
   loopback,                // 4. link-level capability and state ...
   noarp,
-  no_broadcast,            //    (IPv4 VIPs: ARP needs broadcast)
-  no_multicast,            //    (IPv6 VIPs: NDP needs multicast)
+  no_broadcast,  //    (IPv4 VIPs: ARP needs broadcast)
+  no_multicast,  //    (IPv6 VIPs: NDP needs multicast)
   admin_down,
-  oper_not_up,             //    operstate other than up or unknown
-  bond_member,             // 5. enslaved to a bond/team: the master answers
-  bridge_port,             //    enslaved to a bridge/OVS, not named exactly in allow
-  no_subnet,               // 6. require-subnet and no address on the link holds the VIP
+  oper_not_up,  //    operstate other than up or unknown
+  bond_member,  // 5. enslaved to a bond/team: the master answers
+  bridge_port,  //    enslaved to a bridge/OVS, not named exactly in allow
+  no_subnet,    // 6. require-subnet and no address on the link holds the VIP
 };
 const char* to_string(Rule rule);  // "selected", "denied", "not-in-allow", ...
 
@@ -45,10 +45,10 @@ struct LinkDecision {
 
 struct Decision {
   net::IpAddress vip;
-  std::string pool;               // "" = no pool (only the global policy applied)
+  std::string pool;                 // "" = no pool (only the global policy applied)
   std::vector<LinkDecision> links;  // every link in ifindex order (empty from select_all's
                                     // Detail::selected_only)
-  std::vector<int> selected;      // ifindexes of the selected links, ascending; always filled
+  std::vector<int> selected;        // ifindexes of the selected links, ascending; always filled
 
   std::vector<int> selected_ifindexes() const { return selected; }
 };

@@ -1,0 +1,75 @@
+#pragma once
+// Prometheus metrics (prometheus-cpp pull exposer). Nothing is mirrored into prometheus counters:
+// at scrape time a Collectable asks the daemon for a MetricsSnapshot on the io_context thread and
+// builds the metric families from it, so the daemon's state is only ever read by its own thread.
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vipd/common/result.hpp"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace vipd::daemon {
+
+struct MetricsSnapshot {  // plain values, filled by the daemon on its own thread
+  struct Vip {
+    std::string vip, service, pool, interface;  // one per (vip, interface); interface "" if none
+    bool owned = false;
+    std::uint64_t requests = 0, replies = 0, gratuitous = 0, conflicts = 0;
+  };
+  struct LinkDrops {
+    std::string interface, reason;
+    std::uint64_t count = 0;
+  };
+  std::vector<Vip> vips;
+  std::vector<LinkDrops> drops;
+  bool last_reload_success = true;
+  double last_reload_timestamp_seconds = 0;
+  // Later issues add BGP and failover families here (and in build_families()).
+};
+
+// The text exposition of one snapshot (pure; what a scrape returns for it).
+std::string render_snapshot(const MetricsSnapshot& snapshot);
+
+class Metrics {
+ public:
+  // listen: "127.0.0.1:9477" or "[::1]:9477" (empty = disabled: start() is a no-op). The provider is
+  // called on the io_context thread; a scrape waits at most provider_timeout for it and otherwise
+  // serves the last good snapshot (the loop is busy or not running).
+  Metrics(boost::asio::io_context& io, std::string listen, std::function<MetricsSnapshot()> provider,
+          std::chrono::milliseconds provider_timeout = std::chrono::milliseconds(1000));
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Binds the HTTP listener (GET /metrics). A malformed or unbindable address is an error value
+  // naming it.
+  Result<void, std::string> start();
+  // Stops the listener (joins its threads; waiting scrapes are released at once). Idempotent.
+  void stop();
+
+  // For tests: the text exposition of one collection (same path as a scrape, from any thread).
+  std::string render_text();
+  // The TCP port actually bound (useful with port 0), 0 when not listening.
+  int port() const;
+
+ private:
+  class Collector;
+  struct Core;
+
+  std::string listen_;
+  std::shared_ptr<Core> core_;
+  std::shared_ptr<Collector> collector_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+}  // namespace vipd::daemon
