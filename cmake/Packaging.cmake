@@ -49,6 +49,11 @@ install(FILES systemd/vipd.tmpfiles DESTINATION ${VIPD_TMPFILES_DIR} RENAME vipd
 install(FILES README.md docs/operations.md docs/configuration.md config/vipd.example.yaml
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
+# `cpack` runs the `preinstall` target first; by default that builds every target (tests, benchmarks).
+# Packaging needs only what is installed, and the packaging test must not rebuild the tree: build
+# first (cmake --build), then install or package.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
+
 # --- CPack: Debian package -------------------------------------------------------------------
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "vipd")
@@ -60,7 +65,9 @@ for the VIPs it owns only on the links its interface selector picked (never on b
 ports or links without a matching subnet), reads MetalLB's configuration formats, and runs as a
 hardened systemd service (Type=notify, live reload, vipctl, Prometheus metrics).")
 # Absolute destinations (/etc/vipd) must land in the staging tree, never on the build machine.
+# With DESTDIR, cpack installs under CPACK_INSTALL_PREFIX (not the build's CMAKE_INSTALL_PREFIX).
 set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX "/usr")
 set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME "DEB-DEFAULT")  # vipd_<version>_<arch>.deb

@@ -18,6 +18,8 @@ PACKAGES=(
   prometheus-cpp-dev
   # lab tools used by the integration tests and the demo
   iproute2 iputils-arping iputils-ping ndisc6 tcpdump procps psmisc curl python3
+  # packaging: .deb Depends (dpkg-shlibdeps) and the unit's score (systemd-analyze security)
+  dpkg-dev systemd
   # VRRP interop peer (failover tests, keepalived 2.2.7 in bookworm)
   keepalived
   # BGP peer for capturing golden vectors and interop tests (BIRD 2.0.12 in bookworm)

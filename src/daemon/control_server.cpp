@@ -26,7 +26,9 @@ using stream = asio::local::stream_protocol;
 
 namespace {
 
-std::shared_ptr<spdlog::logger> logger() { return log::get("control"); }
+std::shared_ptr<spdlog::logger> logger() {
+  return log::get("control");
+}
 
 void set_cloexec(int fd) {
   const int flags = ::fcntl(fd, F_GETFD);
@@ -54,13 +56,16 @@ bool socket_is_live(const std::string& path) {
   return live;
 }
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 }  // namespace
 
 Result<nlohmann::json, std::string> parse_request(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // tolerate CRLF clients (nc -C)
-  if (line.find_first_not_of(" \t") == std::string_view::npos) return unexpected(std::string("empty request"));
+  if (line.find_first_not_of(" \t") == std::string_view::npos)
+    return unexpected(std::string("empty request"));
   nlohmann::json request;
   try {
     request = nlohmann::json::parse(line.begin(), line.end());
@@ -110,7 +115,8 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
     timer_.expires_after(server_->options_.request_timeout);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->closed_) return;
-      send_best_effort(self->socket_, error_response("request timed out"));
+      // Mid-response the client just is not reading: another line would only interleave with it.
+      if (!self->writing_) send_best_effort(self->socket_, error_response("request timed out"));
       self->finish();
     });
   }
@@ -127,8 +133,9 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
   void on_line(const boost::system::error_code& ec, std::size_t n) {
     if (closed_) return;
     if (ec == asio::error::not_found) {  // buffer full without a newline
-      send_best_effort(socket_, error_response("request longer than " +
-                                               std::to_string(server_->options_.max_request_bytes) + " bytes"));
+      send_best_effort(socket_,
+                       error_response("request longer than " +
+                                      std::to_string(server_->options_.max_request_bytes) + " bytes"));
       finish();
       return;
     }
@@ -140,15 +147,18 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
     nlohmann::json response = respond(line);
     in_.erase(0, n);  // keeps any pipelined next request
     out_ = serialize_response(response);
-    arm_deadline();   // a client that never reads its response is a slow client too
-    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this()](const boost::system::error_code& wec, std::size_t) {
-      if (self->closed_) return;
-      if (wec) {
-        self->finish();
-        return;
-      }
-      self->read_next();
-    });
+    arm_deadline();  // a client that never reads its response is a slow client too
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](const boost::system::error_code& wec, std::size_t) {
+                        self->writing_ = false;
+                        if (self->closed_) return;
+                        if (wec) {
+                          self->finish();
+                          return;
+                        }
+                        self->read_next();
+                      });
   }
 
   nlohmann::json respond(std::string_view line) {
@@ -179,15 +189,20 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
   asio::steady_timer timer_;
   std::string in_;
   std::string out_;
+  bool writing_ = false;
   bool closed_ = false;
 };
 
 ControlServer::ControlServer(asio::io_context& io, ControlOptions options, Handler handler)
     : io_(io), options_(std::move(options)), handler_(std::move(handler)) {}
 
-ControlServer::~ControlServer() { stop(); }
+ControlServer::~ControlServer() {
+  stop();
+}
 
-std::size_t ControlServer::client_count() const { return connections_.size(); }
+std::size_t ControlServer::client_count() const {
+  return connections_.size();
+}
 
 Result<void, std::string> ControlServer::start() {
   if (listening_) return {};
@@ -199,12 +214,14 @@ Result<void, std::string> ControlServer::start() {
   std::error_code fec;
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, fec);
-  if (fec) return unexpected("control socket " + path + ": cannot create " + parent.string() + ": " + fec.message());
+  if (fec)
+    return unexpected("control socket " + path + ": cannot create " + parent.string() + ": " + fec.message());
 
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) return unexpected("control socket " + path + ": exists and is not a socket");
-    if (socket_is_live(path)) return unexpected("control socket " + path + ": another process is listening on it");
+    if (socket_is_live(path))
+      return unexpected("control socket " + path + ": another process is listening on it");
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
       return unexpected("control socket " + path + ": cannot remove stale socket: " + errno_text(errno));
   }
@@ -272,7 +289,8 @@ void ControlServer::accept_next() {
 
 void ControlServer::reject(stream::socket socket) {
   logger()->warn("{} clients connected already, rejecting one more", connections_.size());
-  send_best_effort(socket, error_response("too many clients (limit " + std::to_string(options_.max_clients) + ")"));
+  send_best_effort(socket,
+                   error_response("too many clients (limit " + std::to_string(options_.max_clients) + ")"));
   boost::system::error_code ec;
   socket.close(ec);
 }

@@ -2,6 +2,7 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <tuple>
 
@@ -9,6 +10,7 @@
 
 #include "vipd/common/log.hpp"
 #include "vipd/daemon/explain_command.hpp"
+#include "vipd/daemon/systemd_notify.hpp"
 #include "vipd/daemon/version.hpp"
 #include "vipd/l2/codec.hpp"
 #include "vipd/pool/state_store.hpp"
@@ -40,6 +42,10 @@ std::string link_name(const netlink::LinkSnapshot* links, int ifindex) {
   return "if" + std::to_string(ifindex);
 }
 
+double wall_clock_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 // Loads and compiles everything a config needs; nothing of the running daemon changes here.
 Result<std::pair<LoadedConfig, selector::Policy>, std::string> prepare(const DaemonOptions& options) {
   auto loaded = load_config(options.config_files, options.state_dir);
@@ -54,7 +60,7 @@ Result<std::pair<LoadedConfig, selector::Policy>, std::string> prepare(const Dae
 }  // namespace
 
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options)
-    : io_(io), options_(std::move(options)), refresh_timer_(io) {}
+    : io_(io), options_(std::move(options)), refresh_timer_(io), watchdog_timer_(io) {}
 
 Daemon::~Daemon() { shutdown(); }
 
@@ -64,23 +70,111 @@ Result<void, std::string> Daemon::start() {
   if (options_.log_level.empty() && !log::configure(prepared->first.model.log_level))
     logger()->warn("unknown log-level {:?}, keeping info", prepared->first.model.log_level);
   apply_config(std::move(prepared->first), std::move(prepared->second));
+  last_reload_timestamp_ = wall_clock_seconds();
+
+  local_delivery_ = std::make_unique<LocalDelivery>(config_.model.local_delivery, options_.state_dir);
+  if (auto started = local_delivery_->start(); !started) return unexpected("local delivery: " + started.error());
+  start_services();
+  if (!config_.model.peers.empty()) {
+    bgp_ = std::make_unique<bgp::Speaker>(io_, config_.model);
+    bgp_->start();
+    bgp_->set_routes(config_.assignments);
+  }
 
   watcher_ = std::make_unique<netlink::Watcher>(
       io_, [this](netlink::SnapshotPtr s, netlink::ChangeKind k) { on_links(std::move(s), k); });
   if (auto started = watcher_->start(); !started) return unexpected("netlink: " + started.error());
+  systemd::notify("READY=1\nSTATUS=" + status_line());
+  schedule_watchdog();
   return {};
 }
 
+// The control socket and the metrics listener: a failure is logged loudly but does not stop the
+// daemon from answering ARP/NDP, which is its job.
+void Daemon::start_services() {
+  const auto& model = config_.model;
+  if (!control_ || control_socket_ != model.control.socket) {
+    control_.reset();
+    control_socket_ = model.control.socket;
+    if (!control_socket_.empty()) {
+      ControlOptions options;
+      options.path = control_socket_;
+      control_ = std::make_unique<ControlServer>(io_, options,
+                                                 [this](const nlohmann::json& request) { return control(request); });
+      if (auto started = control_->start(); !started) {
+        logger()->error("control socket {}: {}", control_socket_, started.error());
+        control_.reset();
+      }
+    }
+  }
+  if (!metrics_ || metrics_listen_ != model.metrics.listen) {
+    metrics_.reset();
+    metrics_listen_ = model.metrics.listen;
+    if (!metrics_listen_.empty()) {
+      metrics_ = std::make_unique<Metrics>(io_, metrics_listen_, [this] { return metrics_snapshot(); });
+      if (auto started = metrics_->start(); !started) {
+        logger()->error("metrics on {}: {}", metrics_listen_, started.error());
+        metrics_.reset();
+      } else {
+        logger()->info("metrics on http://{}/metrics", metrics_listen_);
+      }
+    }
+  }
+}
+
+void Daemon::schedule_watchdog() {
+  const auto interval = systemd::watchdog_interval();
+  if (!interval) return;
+  watchdog_timer_.expires_after(*interval / 2);
+  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    systemd::notify("WATCHDOG=1");
+    schedule_watchdog();
+  });
+}
+
+// The addresses the host must accept traffic for: every BGP VIP, and the layer2 VIPs this node owns.
+std::vector<net::IpAddress> Daemon::locally_delivered() const {
+  std::vector<net::IpAddress> owned;
+  for (const auto& a : config_.assignments)
+    if (a.protocol == config::Protocol::bgp || !drained_) owned.push_back(a.vip);
+  return owned;
+}
+
+void Daemon::apply_local_delivery() {
+  if (!local_delivery_ || !config_.model.local_delivery.enabled) return;
+  if (auto applied = local_delivery_->apply(locally_delivered()); !applied)
+    logger()->error("local delivery on {}: {}", config_.model.local_delivery.link, applied.error());
+}
+
 Result<void, std::string> Daemon::reload() {
+  systemd::notify("RELOADING=1");
+  last_reload_timestamp_ = wall_clock_seconds();
   auto prepared = prepare(options_);
   if (!prepared) {
+    last_reload_success_ = false;
     logger()->error("reload rejected, keeping the running configuration:\n{}", prepared.error());
+    systemd::notify("READY=1\nSTATUS=reload rejected; " + status_line());
     return unexpected(prepared.error());
   }
+  last_reload_success_ = true;
   apply_config(std::move(prepared->first), std::move(prepared->second));
+  start_services();
+  if (local_delivery_) {
+    if (auto r = local_delivery_->reconfigure(config_.model.local_delivery, locally_delivered()); !r)
+      logger()->error("local delivery: {}", r.error());
+  }
   logger()->info("configuration reloaded: {} service(s), {} pool(s)", config_.assignments.size(),
                  config_.model.pools.size());
+  if (bgp_) {
+    bgp_->reconfigure(config_.model);
+  } else if (!config_.model.peers.empty()) {
+    bgp_ = std::make_unique<bgp::Speaker>(io_, config_.model);
+    bgp_->start();
+  }
+  if (bgp_) bgp_->set_routes(config_.assignments);
   reconcile("reload");
+  systemd::notify("READY=1\nSTATUS=" + status_line());
   return {};
 }
 
@@ -198,6 +292,8 @@ void Daemon::reconcile(const char* cause) {
     vip_links.emplace(d.vip, std::move(selected));
   }
   vip_links_ = std::move(vip_links);
+  apply_local_delivery();
+  systemd::notify("STATUS=" + status_line());
 }
 
 void Daemon::announce(const BindingKey& key, int remaining) {
@@ -272,8 +368,27 @@ void Daemon::set_drained(bool drained) {
 }
 
 std::string Daemon::status_line() const {
-  return fmt::format("{} VIP(s) answered on {} link(s){}", vip_links_count(), handles_.size(),
+  std::string bgp;
+  if (bgp_) {
+    const auto peers = bgp_->status();
+    const auto up = std::count_if(peers.begin(), peers.end(), [](const auto& p) { return p.state == "Established"; });
+    bgp = fmt::format(", {} of {} BGP peer(s) up", up, peers.size());
+  }
+  return fmt::format("{} VIP(s) answered on {} link(s){}{}", vip_links_count(), handles_.size(), bgp,
                      drained_ ? ", drained" : "");
+}
+
+nlohmann::json Daemon::bgp_status() const {
+  auto peers = nlohmann::json::array();
+  if (!bgp_) return peers;
+  for (const auto& p : bgp_->status())
+    peers.push_back({{"peer", p.peer},
+                     {"state", p.state},
+                     {"uptime_seconds", p.uptime_seconds},
+                     {"prefixes_sent", p.prefixes_sent},
+                     {"updates_sent", p.updates_sent},
+                     {"last_error", p.last_error}});
+  return peers;
 }
 
 std::size_t Daemon::vip_links_count() const {
@@ -339,7 +454,7 @@ nlohmann::json Daemon::status() const {
           {"uptime_seconds", std::chrono::duration_cast<std::chrono::seconds>(now - started_).count()},
           {"vips", vips},
           {"links", links},
-          {"bgp", json::array()},
+          {"bgp", bgp_status()},
           {"failover", json::array()}};
 }
 
@@ -368,10 +483,45 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
   return {{"ok", false}, {"error", "unknown command \"" + command + "\" (status, explain, reload, drain, undrain)"}};
 }
 
-void Daemon::shutdown() {
-  if (stopped_) return;
+MetricsSnapshot Daemon::metrics_snapshot() const {
+  MetricsSnapshot snapshot;
+  snapshot.last_reload_success = last_reload_success_;
+  snapshot.last_reload_timestamp_seconds = last_reload_timestamp_;
+  for (const auto& a : config_.assignments) {
+    bool any = false;
+    for (const auto& [ifindex, vip] : bindings_) {
+      if (vip != a.vip) continue;
+      const auto index = responder_.find(ifindex, vip);
+      if (index < 0) continue;
+      const auto& c = responder_.counters(static_cast<std::size_t>(index));
+      snapshot.vips.push_back({a.vip.to_string(), a.service, a.pool, link_name(links_.get(), ifindex), true,
+                               c.requests, c.replies, c.gratuitous, c.conflicts});
+      any = true;
+    }
+    if (!any)
+      snapshot.vips.push_back({a.vip.to_string(), a.service, a.pool, "",
+                               a.protocol == config::Protocol::layer2 && !drained_, 0, 0, 0, 0});
+  }
+  for (const auto& [ifindex, handle] : handles_) {
+    for (std::size_t r = 1; r < l2::drop_reason_count; ++r) {
+      const auto reason = static_cast<l2::DropReason>(r);
+      if (const auto n = responder_.drops(ifindex, reason); n > 0)
+        snapshot.drops.push_back({handle->name(), std::string(l2::to_string(reason)), n});
+    }
+  }
+  return snapshot;
+}
+
+void Daemon::shutdown(std::function<void()> done) {
+  if (stopped_) {
+    if (done) done();
+    return;
+  }
   stopped_ = true;
+  systemd::notify("STOPPING=1");
   refresh_timer_.cancel();
+  watchdog_timer_.cancel();
+  if (local_delivery_) local_delivery_->stop();
   announcements_.clear();
   for (const auto& [ifindex, group] : memberships_)
     if (auto h = handles_.find(ifindex); h != handles_.end()) (void)h->second->leave_multicast(group);
@@ -382,6 +532,17 @@ void Daemon::shutdown() {
   bindings_.clear();
   handles_.clear();
   watcher_.reset();
+  // Last: the VIPs are released above whatever these take to stop.
+  control_.reset();
+  if (metrics_) metrics_->abandon();
+  metrics_.reset();
+  if (bgp_) {
+    bgp_->stop([done = std::move(done)] {
+      if (done) done();
+    });
+  } else if (done) {
+    done();
+  }
 }
 
 int run_daemon(const DaemonOptions& options) {
@@ -408,8 +569,7 @@ int run_daemon(const DaemonOptions& options) {
           return;
         }
         logger()->info("{}: releasing VIPs and exiting", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-        daemon.shutdown();
-        io.stop();
+        daemon.shutdown([&io] { io.stop(); });
       };
   signals.async_wait(on_signal);
   io.run();

@@ -47,7 +47,9 @@ std::string trim(std::string s) {
   return s;
 }
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 Result<std::string, std::string> read_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -106,7 +108,8 @@ std::string sysctl_name(std::string path) {
 
 // ---- pure parts ----
 
-AddressDiff diff_addresses(const std::vector<net::IpAddress>& current, const std::vector<net::IpAddress>& wanted) {
+AddressDiff diff_addresses(const std::vector<net::IpAddress>& current,
+                           const std::vector<net::IpAddress>& wanted) {
   const auto have = sorted_unique(current);
   const auto want = sorted_unique(wanted);
   AddressDiff d;
@@ -162,11 +165,11 @@ ParsedLocalDeliveryRecord parse_local_delivery_record(std::string_view text, con
     for (const auto& [path, value] : sysctls->items()) {
       // Only the settings vipd itself changes, with short numeric values: the file must never make
       // vipd write arbitrary kernel settings.
-      const bool numeric = value.is_string() && !value.get_ref<const std::string&>().empty() &&
-                           value.get_ref<const std::string&>().size() <= 8 &&
-                           std::all_of(value.get_ref<const std::string&>().begin(),
-                                       value.get_ref<const std::string&>().end(),
-                                       [](char c) { return c >= '0' && c <= '9'; });
+      const bool numeric =
+          value.is_string() && !value.get_ref<const std::string&>().empty() &&
+          value.get_ref<const std::string&>().size() <= 8 &&
+          std::all_of(value.get_ref<const std::string&>().begin(), value.get_ref<const std::string&>().end(),
+                      [](char c) { return c >= '0' && c <= '9'; });
       if (!known_sysctl(path) || !numeric) {
         out.warnings.push_back("local-delivery file " + origin + ": sysctl entry \"" + path.substr(0, 64) +
                                "\" is not one vipd sets or its value is not a number; entry dropped");
@@ -246,9 +249,13 @@ LocalDelivery::LocalDelivery(config::LocalDelivery settings, std::string state_d
   record_.link = settings_.link;
 }
 
-LocalDelivery::~LocalDelivery() { stop(); }
+LocalDelivery::~LocalDelivery() {
+  stop();
+}
 
-std::string LocalDelivery::path() const { return (std::filesystem::path(state_dir_) / file_name).string(); }
+std::string LocalDelivery::path() const {
+  return (std::filesystem::path(state_dir_) / file_name).string();
+}
 
 Result<void, std::string> LocalDelivery::ensure_netlink() {
   if (netlink_) return {};
@@ -307,8 +314,9 @@ Result<void, std::string> LocalDelivery::start() {
       for (const auto& w : parsed.warnings) logger()->warn("{}", w);
       record_ = std::move(parsed.record);
       if (!record_.empty())
-        logger()->info("local delivery: cleaning up after the previous run ({} address(es) on {}, {} sysctl(s))",
-                       record_.addresses.size(), record_.link, record_.sysctls.size());
+        logger()->info(
+            "local delivery: cleaning up after the previous run ({} address(es) on {}, {} sysctl(s))",
+            record_.addresses.size(), record_.link, record_.sysctls.size());
     } else {
       logger()->warn("local delivery: cannot read {}: {}", path(), text.error());
     }
@@ -357,11 +365,12 @@ Result<void, std::string> LocalDelivery::enable_sysctls() {
   for (const auto& [sysctl, value] : to_set) {
     const std::string file = sysctl_root_ + "/" + sysctl;
     if (auto written = write_sysctl(file, value); !written)
-      return unexpected("local delivery: cannot set " + sysctl_name(sysctl) + "=" + value + ": " + written.error() +
-                        " (needs CAP_NET_ADMIN and a writable " + file +
+      return unexpected("local delivery: cannot set " + sysctl_name(sysctl) + "=" + value + ": " +
+                        written.error() + " (needs CAP_NET_ADMIN and a writable " + file +
                         "; under systemd see ReadWritePaths= in vipd.service)");
     logger()->info(
-        "local delivery: set {}={} (was {}) so the kernel does not answer ARP for VIPs on {} from other links; "
+        "local delivery: set {}={} (was {}) so the kernel does not answer ARP for VIPs on {} from other "
+        "links; "
         "restored when local delivery stops",
         sysctl_name(sysctl), value, record_.sysctls.at(sysctl), settings_.link);
   }
@@ -380,8 +389,8 @@ void LocalDelivery::restore_sysctls() {
     const auto current = read_file(file);
     if (current && trim(*current) != wanted_of(it->first)) {
       // Someone changed it since: theirs wins.
-      logger()->warn("local delivery: {} is {} (not vipd's {}), leaving it", sysctl_name(it->first), trim(*current),
-                     wanted_of(it->first));
+      logger()->warn("local delivery: {} is {} (not vipd's {}), leaving it", sysctl_name(it->first),
+                     trim(*current), wanted_of(it->first));
       it = record_.sysctls.erase(it);
       continue;
     }
@@ -411,8 +420,8 @@ Result<void, std::string> LocalDelivery::remove_all() {
   std::vector<net::IpAddress> kept;
   for (const auto& ip : record_.addresses) {
     if (auto r = netlink_->remove(static_cast<int>(ifindex), ip); !r) {
-      errors += (errors.empty() ? "" : "\n") + std::string("local delivery: cannot remove ") + ip.to_string() +
-                " from " + record_.link + ": " + r.error();
+      errors += (errors.empty() ? "" : "\n") + std::string("local delivery: cannot remove ") +
+                ip.to_string() + " from " + record_.link + ": " + r.error();
       kept.push_back(ip);
       continue;
     }
@@ -429,7 +438,8 @@ Result<void, std::string> LocalDelivery::apply(const std::vector<net::IpAddress>
   if (record_.link != settings_.link) {
     // Leftovers on another link (a previous run's, or before a link change) go first.
     if (auto r = remove_all(); !r)
-      return unexpected(r.error() + "\nlocal delivery: not adding to " + settings_.link + " until they are gone");
+      return unexpected(r.error() + "\nlocal delivery: not adding to " + settings_.link +
+                        " until they are gone");
     record_.link = settings_.link;
   }
   const auto diff = diff_addresses(record_.addresses, owned);
@@ -457,7 +467,8 @@ Result<void, std::string> LocalDelivery::apply(const std::vector<net::IpAddress>
   for (const auto& ip : diff.add) {
     const auto added = netlink_->add(static_cast<int>(ifindex), ip);
     if (added && *added == Netlink::AddOutcome::added) {
-      logger()->info("local delivery: added {}/{} to {}", ip.to_string(), ip.is_v4() ? 32 : 128, settings_.link);
+      logger()->info("local delivery: added {}/{} to {}", ip.to_string(), ip.is_v4() ? 32 : 128,
+                     settings_.link);
       continue;
     }
     // Not ours to remove later: either it was there already or adding failed.

@@ -45,13 +45,18 @@ ClientMetric gauge(std::vector<ClientMetric::Label> labels, double value) {
 std::vector<MetricFamily> build_families(const MetricsSnapshot& s) {
   MetricFamily requests{"vipd_l2_requests_received_total",
                         "ARP requests and neighbour solicitations received for a VIP on a link",
-                        MetricType::Counter, {}};
-  MetricFamily replies{"vipd_l2_responses_sent_total", "ARP replies and neighbour advertisements sent for a VIP",
-                       MetricType::Counter, {}};
-  MetricFamily gratuitous{"vipd_l2_gratuitous_sent_total", "Gratuitous ARP / unsolicited NA sent for a VIP",
-                          MetricType::Counter, {}};
-  MetricFamily conflicts{"vipd_l2_conflicts_total", "Other MACs claiming a VIP this node owns", MetricType::Counter,
-                         {}};
+                        MetricType::Counter,
+                        {}};
+  MetricFamily replies{"vipd_l2_responses_sent_total",
+                       "ARP replies and neighbour advertisements sent for a VIP",
+                       MetricType::Counter,
+                       {}};
+  MetricFamily gratuitous{"vipd_l2_gratuitous_sent_total",
+                          "Gratuitous ARP / unsolicited NA sent for a VIP",
+                          MetricType::Counter,
+                          {}};
+  MetricFamily conflicts{
+      "vipd_l2_conflicts_total", "Other MACs claiming a VIP this node owns", MetricType::Counter, {}};
   MetricFamily drops{"vipd_l2_drops_total", "Frames dropped on a link, by reason", MetricType::Counter, {}};
   MetricFamily owned{"vipd_vip_owned", "1 when this node owns (answers for) the VIP", MetricType::Gauge, {}};
 
@@ -68,7 +73,8 @@ std::vector<MetricFamily> build_families(const MetricsSnapshot& s) {
     }
     const auto [it, inserted] = owned_index.try_emplace(v.vip, owned.metric.size());
     if (inserted) {
-      owned.metric.push_back(gauge({{"vip", v.vip}, {"service", v.service}, {"pool", v.pool}}, v.owned ? 1 : 0));
+      owned.metric.push_back(
+          gauge({{"vip", v.vip}, {"service", v.service}, {"pool", v.pool}}, v.owned ? 1 : 0));
     } else if (v.owned) {
       owned.metric[it->second].gauge.value = 1;
     }
@@ -76,16 +82,20 @@ std::vector<MetricFamily> build_families(const MetricsSnapshot& s) {
   for (const auto& d : s.drops)
     drops.metric.push_back(counter({{"interface", d.interface}, {"reason", d.reason}}, d.count));
 
-  MetricFamily reload_ok{"vipd_config_last_reload_success", "1 when the last configuration load or reload succeeded",
-                         MetricType::Gauge, {gauge({}, s.last_reload_success ? 1 : 0)}};
+  MetricFamily reload_ok{"vipd_config_last_reload_success",
+                         "1 when the last configuration load or reload succeeded",
+                         MetricType::Gauge,
+                         {gauge({}, s.last_reload_success ? 1 : 0)}};
   MetricFamily reload_ts{"vipd_config_last_reload_timestamp_seconds",
-                         "Unix time of the last successful configuration load or reload", MetricType::Gauge,
+                         "Unix time of the last successful configuration load or reload",
+                         MetricType::Gauge,
                          {gauge({}, s.last_reload_timestamp_seconds)}};
-  MetricFamily build{"vipd_build_info", "vipd build information", MetricType::Gauge,
-                     {gauge({{"version", version()}}, 1)}};
+  MetricFamily build{
+      "vipd_build_info", "vipd build information", MetricType::Gauge, {gauge({{"version", version()}}, 1)}};
 
   std::vector<MetricFamily> out;
-  for (auto* f : {&requests, &replies, &gratuitous, &conflicts, &drops, &owned, &reload_ok, &reload_ts, &build})
+  for (auto* f :
+       {&requests, &replies, &gratuitous, &conflicts, &drops, &owned, &reload_ok, &reload_ts, &build})
     out.push_back(std::move(*f));
   return out;
 }
@@ -103,14 +113,17 @@ Result<std::string, std::string> parse_listen(const std::string& listen) {
   std::string_view port;
   if (!listen.empty() && listen.front() == '[') {
     const auto close = listen.find("]:");
-    if (close == std::string::npos) return unexpected("metrics listen \"" + listen + "\": expected [IPv6]:port");
+    if (close == std::string::npos)
+      return unexpected("metrics listen \"" + listen + "\": expected [IPv6]:port");
     host = std::string_view(listen).substr(1, close - 1);
     port = std::string_view(listen).substr(close + 2);
     const auto ip = net::IpAddress::parse(host);
-    if (!ip || !ip->is_v6()) return unexpected("metrics listen \"" + listen + "\": not an IPv6 address in brackets");
+    if (!ip || !ip->is_v6())
+      return unexpected("metrics listen \"" + listen + "\": not an IPv6 address in brackets");
   } else {
     const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) return unexpected("metrics listen \"" + listen + "\": expected address:port");
+    if (colon == std::string::npos)
+      return unexpected("metrics listen \"" + listen + "\": expected address:port");
     host = std::string_view(listen).substr(0, colon);
     port = std::string_view(listen).substr(colon + 1);
     const auto ip = net::IpAddress::parse(host);
@@ -126,12 +139,15 @@ Result<std::string, std::string> parse_listen(const std::string& listen) {
 
 }  // namespace
 
-std::string render_snapshot(const MetricsSnapshot& snapshot) { return serialize(build_families(snapshot)); }
+std::string render_snapshot(const MetricsSnapshot& snapshot) {
+  return serialize(build_families(snapshot));
+}
 
 // Shared between the scrape threads and the io_context thread. Outlives Metrics while a posted
 // provider call is pending, which then finds `stopped` and does nothing.
 struct Metrics::Core : std::enable_shared_from_this<Metrics::Core> {
-  Core(boost::asio::io_context& io_, std::function<MetricsSnapshot()> provider_, std::chrono::milliseconds timeout_)
+  Core(boost::asio::io_context& io_, std::function<MetricsSnapshot()> provider_,
+       std::chrono::milliseconds timeout_)
       : io(io_), provider(std::move(provider_)), timeout(timeout_) {}
 
   // Runs on the io_context thread.
@@ -237,7 +253,18 @@ void Metrics::stop() {
   exposer_.reset();
 }
 
-std::string Metrics::render_text() { return serialize(collector_->Collect()); }
+void Metrics::abandon() {
+  {
+    std::lock_guard lock(core_->mutex);
+    core_->stopped = true;
+    core_->cv.notify_all();
+  }
+  (void)exposer_.release();  // intentionally leaked: its threads end with the process
+}
+
+std::string Metrics::render_text() {
+  return serialize(collector_->Collect());
+}
 
 int Metrics::port() const {
   if (!exposer_) return 0;

@@ -30,7 +30,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   auto* reload = app.add_subcommand("reload", "validate and apply the configuration files again");
   auto* drain = app.add_subcommand("drain", "stop owning this node's layer2 VIPs");
   auto* undrain = app.add_subcommand("undrain", "resume owning this node's layer2 VIPs");
-  for (auto* sub : {status, explain, reload, drain, undrain}) sub->fallthrough();  // options after the command
+  for (auto* sub : {status, explain, reload, drain, undrain})
+    sub->fallthrough();  // options after the command
 
   try {
     app.parse(argc, argv);

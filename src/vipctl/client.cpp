@@ -39,22 +39,26 @@ Result<nlohmann::json, ClientError> exchange(const std::string& socket_path, con
                                              std::chrono::milliseconds timeout) {
   sockaddr_un addr{};
   if (socket_path.empty() || socket_path.size() >= sizeof(addr.sun_path))
-    return unexpected(ClientError{ClientError::Kind::connect, "cannot connect to " + socket_path + ": path too long"});
+    return unexpected(
+        ClientError{ClientError::Kind::connect, "cannot connect to " + socket_path + ": path too long"});
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0)
-    return unexpected(ClientError{ClientError::Kind::connect, std::string("socket: ") + std::strerror(errno)});
+    return unexpected(
+        ClientError{ClientError::Kind::connect, std::string("socket: ") + std::strerror(errno)});
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
     const int err = errno;
-    return unexpected(ClientError{ClientError::Kind::connect, "cannot connect to vipd at " + socket_path + ": " +
-                                                                  std::strerror(err) + " (is vipd running?)"});
+    return unexpected(ClientError{
+        ClientError::Kind::connect,
+        "cannot connect to vipd at " + socket_path + ": " + std::strerror(err) + " (is vipd running?)"});
   }
 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto wait = [&](short events) -> bool {
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       pollfd p{fd.get(), events, 0};
       const int r = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -84,7 +88,8 @@ Result<nlohmann::json, ClientError> exchange(const std::string& socket_path, con
       response.resize(newline);
       break;
     }
-    if (response.size() > max_response_bytes) return unexpected(protocol_error(socket_path, "response too large"));
+    if (response.size() > max_response_bytes)
+      return unexpected(protocol_error(socket_path, "response too large"));
     if (!wait(POLLIN)) return unexpected(protocol_error(socket_path, "timed out waiting for the response"));
     const ssize_t n = ::recv(fd.get(), buf, sizeof(buf), 0);
     if (n < 0) {
@@ -92,7 +97,8 @@ Result<nlohmann::json, ClientError> exchange(const std::string& socket_path, con
       return unexpected(protocol_error(socket_path, std::string("recv: ") + std::strerror(errno)));
     }
     if (n == 0) {
-      if (response.empty()) return unexpected(protocol_error(socket_path, "closed the connection without a response"));
+      if (response.empty())
+        return unexpected(protocol_error(socket_path, "closed the connection without a response"));
       break;  // tolerate a last line without its newline
     }
     response.append(buf, static_cast<std::size_t>(n));

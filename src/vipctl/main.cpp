@@ -3,4 +3,6 @@
 
 #include "vipctl/cli.hpp"
 
-int main(int argc, char** argv) { return vipd::vipctl::run(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) {
+  return vipd::vipctl::run(argc, argv, std::cout, std::cerr);
+}

@@ -16,7 +16,9 @@ const json& field(const json& object, const char* key) {
   return it == object.end() ? null_value : *it;
 }
 
-std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 std::string header_for(const std::string& key) {
   std::string h = key;
@@ -77,12 +79,14 @@ std::string format_duration(std::uint64_t seconds) {
   return std::to_string(seconds / 86400) + "d" + two(seconds % 86400 / 3600) + "h";
 }
 
-std::string render_table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows,
+std::string render_table(const std::vector<std::string>& headers,
+                         const std::vector<std::vector<std::string>>& rows,
                          const std::vector<bool>& right_align) {
   std::vector<std::size_t> width(headers.size());
   for (std::size_t c = 0; c < headers.size(); ++c) width[c] = headers[c].size();
   for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], row[c].size());
 
   // Headers follow their column's alignment, so numbers line up under them.
   auto line = [&](const std::vector<std::string>& cells) {
@@ -143,29 +147,31 @@ std::string render_status(const json& response) {
   std::vector<std::vector<std::string>> vip_rows;
   if (vips.is_array()) {
     for (const auto& v : vips) {
-      vip_rows.push_back({format_cell(field(v, "vip")), format_cell(field(v, "service")), format_cell(field(v, "pool")),
-                          format_cell(field(v, "protocol")), format_cell(field(v, "owned")),
-                          format_cell(field(v, "links")), format_cell(field(v, "requests")),
-                          format_cell(field(v, "replies")), format_cell(field(v, "gratuitous")),
-                          format_cell(field(v, "conflicts")), last_conflict(field(v, "last_conflict"))});
+      vip_rows.push_back({format_cell(field(v, "vip")), format_cell(field(v, "service")),
+                          format_cell(field(v, "pool")), format_cell(field(v, "protocol")),
+                          format_cell(field(v, "owned")), format_cell(field(v, "links")),
+                          format_cell(field(v, "requests")), format_cell(field(v, "replies")),
+                          format_cell(field(v, "gratuitous")), format_cell(field(v, "conflicts")),
+                          last_conflict(field(v, "last_conflict"))});
     }
   }
   out += "\n";
-  out += section("VIPs", vip_rows.empty()
-                             ? ""
-                             : render_table({"VIP", "SERVICE", "POOL", "PROTOCOL", "OWNED", "LINKS", "REQUESTS",
-                                             "REPLIES", "GRATUITOUS", "CONFLICTS", "LAST CONFLICT"},
-                                            vip_rows,
-                                            {false, false, false, false, false, false, true, true, true, true, false}));
+  out += section(
+      "VIPs", vip_rows.empty()
+                  ? ""
+                  : render_table({"VIP", "SERVICE", "POOL", "PROTOCOL", "OWNED", "LINKS", "REQUESTS",
+                                  "REPLIES", "GRATUITOUS", "CONFLICTS", "LAST CONFLICT"},
+                                 vip_rows,
+                                 {false, false, false, false, false, false, true, true, true, true, false}));
 
   const auto& links = field(response, "links");
   std::vector<std::vector<std::string>> link_rows;
   if (links.is_array()) {
     for (const auto& l : links) {
-      link_rows.push_back({format_cell(field(l, "name")), format_cell(field(l, "ifindex")), format_cell(field(l, "vips")),
-                           format_cell(field(l, "received")), format_cell(field(l, "sent")),
-                           format_cell(field(l, "send_errors")), format_cell(field(l, "kernel_drops")),
-                           format_cell(field(l, "multicast_groups"))});
+      link_rows.push_back({format_cell(field(l, "name")), format_cell(field(l, "ifindex")),
+                           format_cell(field(l, "vips")), format_cell(field(l, "received")),
+                           format_cell(field(l, "sent")), format_cell(field(l, "send_errors")),
+                           format_cell(field(l, "kernel_drops")), format_cell(field(l, "multicast_groups"))});
     }
   }
   out += "\n";

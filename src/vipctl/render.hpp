@@ -18,7 +18,8 @@ std::string format_duration(std::uint64_t seconds);
 
 // Columns separated by two spaces, padded to the widest cell; right_align[i] for numeric columns.
 // Every line ends with '\n'; no trailing spaces.
-std::string render_table(const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows,
+std::string render_table(const std::vector<std::string>& headers,
+                         const std::vector<std::vector<std::string>>& rows,
                          const std::vector<bool>& right_align = {});
 
 // A JSON array of objects as a table: one column per key (the union over all objects, in

@@ -435,6 +435,14 @@ metrics: {listen: ""}
   EXPECT_FALSE(second.interfaces.require_subnet);
 }
 
+TEST(Robustness, YamlCppNoProgressLoopIsAnErrorNotAHang) {
+  // Found by the fuzzer: yaml-cpp 0.7's LoadAll returns empty documents forever on this input.
+  auto r = load_text("t.yaml", "a\n#\n,\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error()[0].format(),
+            "t.yaml:3:1: error: invalid YAML: unexpected content here (or more than 10000 documents)");
+}
+
 TEST(Robustness, InvalidUtf8InAStringIsAnError) {
   // Found by the fuzzer: such a name printed back as U+FFFD and no longer round-tripped.
   auto r = load_text("t.yaml", "control: {socket: \"/run/v\xff\xfe.sock\"}\n");

@@ -63,7 +63,8 @@ TEST(ParseRequest, RejectsEachMalformation) {
 }
 
 TEST(SerializeResponse, IsOneLineAndSurvivesInvalidUtf8) {
-  const std::string line = serialize_response(json{{"ok", false}, {"error", std::string("bad \xff name\nx")}});
+  const std::string line =
+      serialize_response(json{{"ok", false}, {"error", std::string("bad \xff name\nx")}});
   ASSERT_FALSE(line.empty());
   EXPECT_EQ(line.back(), '\n');
   EXPECT_EQ(line.find('\n'), line.size() - 1);  // the error's newline is escaped
@@ -241,6 +242,23 @@ TEST_F(ControlServerTest, AnIdleConnectionIsClosedAfterTheTimeout) {
   ASSERT_TRUE(idle.send("{\"command\":\"status\"}\n"));
   ASSERT_TRUE(idle.read_line());
   EXPECT_TRUE(idle.wait_closed(nullptr, 5s));  // the deadline re-arms for the next request
+}
+
+TEST_F(ControlServerTest, AClientThatNeverReadsItsResponseIsClosed) {
+  ControlOptions options;
+  options.request_timeout = 300ms;
+  start(options, [](const json&) { return json{{"ok", true}, {"blob", std::string(8 * 1024 * 1024, 'b')}}; });
+  Client reader_less(path_);
+  ASSERT_TRUE(reader_less.send("{\"command\":\"status\"}\n"));
+  for (int i = 0; i < 10 && loop_->run([&] { return server_->client_count(); }) != 1; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(loop_->run([&] { return server_->client_count(); }), 1u);  // stuck writing
+  std::size_t count = 1;
+  for (int i = 0; i < 300 && count != 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+    count = loop_->run([&] { return server_->client_count(); });
+  }
+  EXPECT_EQ(count, 0u);  // dropped after the deadline, slot freed
 }
 
 TEST_F(ControlServerTest, ClientsBeyondTheLimitGetAnErrorAndAreClosed) {

@@ -19,7 +19,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
+net::IpAddress ip(const char* text) {
+  return *net::IpAddress::parse(text);
+}
 
 // ---- diff ----
 
@@ -32,7 +34,8 @@ TEST(LocalDeliveryDiff, AddsMissingAndRemovesReleased) {
 }
 
 TEST(LocalDeliveryDiff, SameSetInAnyOrderWithDuplicatesIsEmpty) {
-  const auto d = diff_addresses({ip("10.0.0.2"), ip("10.0.0.1")}, {ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.0.1")});
+  const auto d =
+      diff_addresses({ip("10.0.0.2"), ip("10.0.0.1")}, {ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.0.1")});
   EXPECT_TRUE(d.empty());
 }
 
@@ -107,16 +110,16 @@ TEST(LocalDeliveryRecordFile, MinimalFileWithoutOptionalKeys) {
 
 TEST(LocalDeliveryRecordFile, CorruptFilesGiveAnEmptyRecordAndOneWarning) {
   const char* cases[] = {
-      "",                                                         // empty
-      "{\"version\": 1, \"link\": \"lo\"",                        // truncated
-      "[1, 2]",                                                   // not an object
-      R"({"version": 2, "link": "lo"})",                          // unknown version
-      R"({"link": "lo"})",                                        // no version
-      R"({"version": 1})",                                        // no link
-      R"({"version": 1, "link": ""})",                            // empty link
+      "",                                                          // empty
+      "{\"version\": 1, \"link\": \"lo\"",                         // truncated
+      "[1, 2]",                                                    // not an object
+      R"({"version": 2, "link": "lo"})",                           // unknown version
+      R"({"link": "lo"})",                                         // no version
+      R"({"version": 1})",                                         // no link
+      R"({"version": 1, "link": ""})",                             // empty link
       R"({"version": 1, "link": "a-name-longer-than-ifnamsiz"})",  // not a link name
       R"({"version": 1, "link": "lo", "addresses": "10.0.0.1"})",  // not an array
-      R"({"version": 1, "link": "lo", "sysctls": []})",           // not an object
+      R"({"version": 1, "link": "lo", "sysctls": []})",            // not an object
   };
   for (const char* text : cases) {
     const auto parsed = parse_local_delivery_record(text, "/var/lib/vipd/local-delivery.json");
@@ -136,7 +139,8 @@ TEST(LocalDeliveryRecordFile, BadEntriesAreDroppedOneByOne) {
       "f");
   EXPECT_THAT(parsed.record.addresses, ElementsAre(ip("10.0.0.1"), ip("fd00::1")));
   // Only the sysctls vipd sets, with numeric values: the file cannot steer other kernel settings.
-  EXPECT_EQ(parsed.record.sysctls, (std::map<std::string, std::string>{{"net/ipv4/conf/all/arp_ignore", "0"}}));
+  EXPECT_EQ(parsed.record.sysctls,
+            (std::map<std::string, std::string>{{"net/ipv4/conf/all/arp_ignore", "0"}}));
   ASSERT_EQ(parsed.warnings.size(), 4u);
   EXPECT_THAT(parsed.warnings[0], HasSubstr("\"10.0.0.300\" is not an IP address"));
   EXPECT_THAT(parsed.warnings[1], HasSubstr("a JSON number is not an IP address"));
@@ -185,7 +189,7 @@ TEST_F(LocalDeliverySysctls, SetWhileOnRestoredOnStop) {
   EXPECT_EQ(announce(), "2\n");
   // The originals are on disk before anything changes, for a restart after a crash.
   EXPECT_EQ(record().sysctls, (std::map<std::string, std::string>{{"net/ipv4/conf/all/arp_ignore", "0"},
-                                                                   {"net/ipv4/conf/all/arp_announce", "0"}}));
+                                                                  {"net/ipv4/conf/all/arp_announce", "0"}}));
   EXPECT_TRUE(ld.apply({}).ok());  // nothing owned: no netlink needed
   ld.stop();
   EXPECT_FALSE(ld.active());
@@ -220,8 +224,7 @@ TEST_F(LocalDeliverySysctls, AfterACrashTheRecordedOriginalsAreRestoredNotVipdsV
   // A previous run set 1/2 and died: the running values are vipd's, the file holds the originals.
   write("net/ipv4/conf/all/arp_ignore", "1\n");
   write("net/ipv4/conf/all/arp_announce", "2\n");
-  std::ofstream(state_.path() + "/local-delivery.json")
-      << R"({"version": 1, "link": "lo", "addresses": [],
+  std::ofstream(state_.path() + "/local-delivery.json") << R"({"version": 1, "link": "lo", "addresses": [],
              "sysctls": {"net/ipv4/conf/all/arp_ignore": "0", "net/ipv4/conf/all/arp_announce": "1"}})";
   LocalDelivery ld(on(), state_.path(), proc_);
   ASSERT_TRUE(ld.start());

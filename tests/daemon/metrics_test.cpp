@@ -19,8 +19,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::LoopThread;
+using ::testing::Not;
 
 MetricsSnapshot sample() {
   MetricsSnapshot s;
@@ -107,7 +107,8 @@ TEST(Metrics, RenderTextTakesTheSnapshotOnTheLoopThread) {
 TEST(Metrics, AStoppedLoopServesTheLastGoodSnapshotAfterTheTimeout) {
   boost::asio::io_context io;
   FakeDaemon daemon;
-  Metrics metrics(io, "", [&] { return daemon.snapshot(); }, 200ms);
+  Metrics metrics(
+      io, "", [&] { return daemon.snapshot(); }, 200ms);
   {
     LoopThread loop(io);
     EXPECT_THAT(metrics.render_text(), HasSubstr("interface=\"eth0\"} 5\n"));
@@ -124,7 +125,8 @@ TEST(Metrics, AStoppedLoopServesTheLastGoodSnapshotAfterTheTimeout) {
 TEST(Metrics, ANeverRunLoopGivesAnEmptySnapshotNotAHang) {
   boost::asio::io_context io;
   FakeDaemon daemon;
-  Metrics metrics(io, "", [&] { return daemon.snapshot(); }, 100ms);
+  Metrics metrics(
+      io, "", [&] { return daemon.snapshot(); }, 100ms);
   const std::string text = metrics.render_text();
   EXPECT_THAT(text, HasSubstr("vipd_build_info"));
   EXPECT_THAT(text, Not(HasSubstr("10.0.0.1")));
@@ -139,7 +141,8 @@ TEST(Metrics, ANeverRunLoopGivesAnEmptySnapshotNotAHang) {
 TEST(Metrics, AFailingProviderKeepsTheLastGoodSnapshot) {
   boost::asio::io_context io;
   FakeDaemon daemon;
-  Metrics metrics(io, "", [&] { return daemon.snapshot(); }, 2s);
+  Metrics metrics(
+      io, "", [&] { return daemon.snapshot(); }, 2s);
   LoopThread loop(io);
   EXPECT_THAT(metrics.render_text(), HasSubstr("interface=\"eth0\"} 5\n"));
   daemon.fail = true;
@@ -182,7 +185,8 @@ TEST(Metrics, ServesTheExpositionOverHttp) {
   LoopThread loop(io);
   const std::string response = http_get(metrics.port(), "/metrics");
   EXPECT_THAT(response, HasSubstr("200 OK"));
-  EXPECT_THAT(response, HasSubstr("vipd_l2_requests_received_total{vip=\"10.0.0.1\",interface=\"eth0\"} 5\n"));
+  EXPECT_THAT(response,
+              HasSubstr("vipd_l2_requests_received_total{vip=\"10.0.0.1\",interface=\"eth0\"} 5\n"));
   EXPECT_THAT(response, HasSubstr("vipd_vip_owned{vip=\"10.0.0.1\",service=\"web\",pool=\"lab\"} 1\n"));
   EXPECT_THAT(response, HasSubstr("vipd_build_info{version=\""));
   EXPECT_EQ(daemon.ran_on, loop.id());
@@ -195,7 +199,8 @@ TEST(Metrics, ServesTheExpositionOverHttp) {
 TEST(Metrics, ScrapesWhileTheLoopIsStoppedStillAnswer) {
   boost::asio::io_context io;
   FakeDaemon daemon;
-  Metrics metrics(io, "127.0.0.1:0", [&] { return daemon.snapshot(); }, 200ms);
+  Metrics metrics(
+      io, "127.0.0.1:0", [&] { return daemon.snapshot(); }, 200ms);
   ASSERT_TRUE(metrics.start().ok());
   EXPECT_THAT(http_get(metrics.port(), "/metrics"), HasSubstr("vipd_config_last_reload_success 1\n"));
 }
@@ -221,9 +226,9 @@ TEST(Metrics, BadListenAddressesAreErrorsNamingThem) {
   const std::string busy = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
 
   for (const std::string& listen : {std::string("nonsense"), std::string("127.0.0.1"), std::string("9477"),
-                                   std::string("127.0.0.1:99999"), std::string("127.0.0.1:9477s"),
-                                   std::string("127.0.0.1:1,127.0.0.1:2"), std::string("::1:9477"),
-                                   std::string("[10.0.0.1]:9477"), std::string("192.0.2.1:9477"), busy}) {
+                                    std::string("127.0.0.1:99999"), std::string("127.0.0.1:9477s"),
+                                    std::string("127.0.0.1:1,127.0.0.1:2"), std::string("::1:9477"),
+                                    std::string("[10.0.0.1]:9477"), std::string("192.0.2.1:9477"), busy}) {
     Metrics metrics(io, listen, [] { return MetricsSnapshot{}; });
     auto r = metrics.start();
     ASSERT_FALSE(r.ok()) << listen;

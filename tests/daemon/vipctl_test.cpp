@@ -51,7 +51,8 @@ TEST(Render, FormatDuration) {
 }
 
 TEST(Render, TableAlignsColumnsAndRightAlignsNumbers) {
-  const std::string t = render_table({"NAME", "COUNT"}, {{"eth0", "3"}, {"bond0.100", "12345"}}, {false, true});
+  const std::string t =
+      render_table({"NAME", "COUNT"}, {{"eth0", "3"}, {"bond0.100", "12345"}}, {false, true});
   EXPECT_EQ(t,
             "NAME       COUNT\n"
             "eth0           3\n"
@@ -60,29 +61,30 @@ TEST(Render, TableAlignsColumnsAndRightAlignsNumbers) {
 
 TEST(Render, StatusAsTables) {
   const std::string out = render_status(json::parse(status_json));
-  EXPECT_EQ(out,
-            "vipd 0.1.0, up 12s, serving\n"
-            "\n"
-            "VIPs\n"
-            "VIP           SERVICE  POOL  PROTOCOL  OWNED  LINKS      REQUESTS  REPLIES  GRATUITOUS  CONFLICTS"
-            "  LAST CONFLICT\n"
-            "10.77.0.100   web      lab   layer2    yes    eth0,eth1         3        3           6          1"
-            "  02:00:00:00:00:99 on eth0, 3s ago\n"
-            "fd00:77::100  api      lab6  layer2    no     -             12345        0           0          0"
-            "  -\n"
-            "\n"
-            "Links\n"
-            "LINK  IFINDEX  VIPS  RECEIVED  SENT  SEND ERRORS  KERNEL DROPS  MCAST GROUPS\n"
-            "eth0        2     3        10     9            0             0             1\n"
-            "\n"
-            "BGP: none\n"
-            "\n"
-            "Failover: none\n");
+  EXPECT_EQ(
+      out,
+      "vipd 0.1.0, up 12s, serving\n"
+      "\n"
+      "VIPs\n"
+      "VIP           SERVICE  POOL  PROTOCOL  OWNED  LINKS      REQUESTS  REPLIES  GRATUITOUS  CONFLICTS"
+      "  LAST CONFLICT\n"
+      "10.77.0.100   web      lab   layer2    yes    eth0,eth1         3        3           6          1"
+      "  02:00:00:00:00:99 on eth0, 3s ago\n"
+      "fd00:77::100  api      lab6  layer2    no     -             12345        0           0          0"
+      "  -\n"
+      "\n"
+      "Links\n"
+      "LINK  IFINDEX  VIPS  RECEIVED  SENT  SEND ERRORS  KERNEL DROPS  MCAST GROUPS\n"
+      "eth0        2     3        10     9            0             0             1\n"
+      "\n"
+      "BGP: none\n"
+      "\n"
+      "Failover: none\n");
 }
 
 TEST(Render, StatusWithoutOptionalSectionsAndDrained) {
-  const std::string out =
-      render_status(json::parse(R"({"ok":true,"version":"0.2.0","drained":true,"uptime_seconds":90061,"vips":[]})"));
+  const std::string out = render_status(
+      json::parse(R"({"ok":true,"version":"0.2.0","drained":true,"uptime_seconds":90061,"vips":[]})"));
   EXPECT_THAT(out, HasSubstr("vipd 0.2.0, up 1d01h, DRAINED"));
   EXPECT_THAT(out, HasSubstr("VIPs: none\n"));
   EXPECT_THAT(out, HasSubstr("Links: none\n"));
@@ -92,11 +94,13 @@ TEST(Render, StatusWithoutOptionalSectionsAndDrained) {
 
 TEST(Render, StatusRendersBgpAndFailoverGenerically) {
   json s = json::parse(status_json);
-  s["bgp"] = json::array({json{{"peer", "10.99.0.1"}, {"asn", 64512}, {"state", "Established"}, {"prefixes", 3}}});
+  s["bgp"] =
+      json::array({json{{"peer", "10.99.0.1"}, {"asn", 64512}, {"state", "Established"}, {"prefixes", 3}}});
   s["failover"] = json::array({json{{"group", "lan"}, {"state", "master"}, {"priority", 150}}});
   const std::string out = render_status(s);
   // Columns in key order (nlohmann::json objects are sorted), numbers right-aligned.
-  EXPECT_THAT(out, HasSubstr("BGP\n  ASN  PEER       PREFIXES  STATE\n64512  10.99.0.1         3  Established\n"));
+  EXPECT_THAT(out,
+              HasSubstr("BGP\n  ASN  PEER       PREFIXES  STATE\n64512  10.99.0.1         3  Established\n"));
   EXPECT_THAT(out, HasSubstr("Failover\nGROUP  PRIORITY  STATE\nlan         150  master\n"));
 }
 
@@ -113,7 +117,8 @@ TEST(Render, StatusToleratesWrongTypes) {
 }
 
 TEST(Render, ExplainAndMessages) {
-  EXPECT_EQ(render_explain(json{{"ok", true}, {"table", "LINK  RESULT\neth0  answers"}}), "LINK  RESULT\neth0  answers\n");
+  EXPECT_EQ(render_explain(json{{"ok", true}, {"table", "LINK  RESULT\neth0  answers"}}),
+            "LINK  RESULT\neth0  answers\n");
   EXPECT_EQ(render_message(json{{"ok", true}, {"message", "reloaded: 3 VIPs"}}), "reloaded: 3 VIPs\n");
   EXPECT_EQ(render_message(json{{"ok", true}}), "ok\n");
 }
@@ -124,9 +129,10 @@ json fake_daemon(const json& request) {
   const std::string command = request["command"];
   if (command == "status") return json::parse(status_json);
   if (command == "explain")
-    return json{{"ok", true},
-                {"table", "VIP " + request.value("vip", std::string("?")) + "\nLINK  DECISION\neth0  answers\n"},
-                {"decision", {{"vip", request.value("vip", "")}, {"selected", {"eth0"}}}}};
+    return json{
+        {"ok", true},
+        {"table", "VIP " + request.value("vip", std::string("?")) + "\nLINK  DECISION\neth0  answers\n"},
+        {"decision", {{"vip", request.value("vip", "")}, {"selected", {"eth0"}}}}};
   if (command == "reload")
     return json{{"ok", false}, {"error", "/etc/vipd/vipd.yaml:3:5: address-pools[0].addresses[0]: bad\n"}};
   if (command == "drain") return json{{"ok", true}, {"message", "drained: 2 layer2 VIPs released"}};

@@ -17,120 +17,13 @@
 #include <set>
 #include <thread>
 
-#include "integration/lab.hpp"
+#include "integration/l2_lab.hpp"
 #include "vipd/l2/codec.hpp"
 
 namespace vipd::testlab {
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr const char* kEth0Mac = "02:77:00:00:10:00";
-constexpr const char* kEth1Mac = "02:77:00:00:10:01";
-constexpr const char* kEth2Mac = "02:77:00:00:10:02";
-constexpr const char* kClientMac = "02:77:00:00:00:02";
-
-constexpr const char* kBaseConfig = R"(address-pools:
-  - name: lab
-    protocol: layer2
-    addresses: [10.77.0.100-10.77.0.199, "fd77::100-fd77::1ff"]
-  - name: routed
-    protocol: bgp
-    addresses: [10.77.0.200/29]
-services:
-  - {name: web, pool: lab, address: 10.77.0.100}
-  - {name: web6, pool: lab, address: "fd77::100"}
-  - {name: api, pool: routed, address: 10.77.0.201}
-gratuitous: {count: 3, interval: 200ms}
-)";
-
-// Counts "Unicast reply from IP [MAC]" lines of iputils arping per MAC.
-std::multiset<std::string> arping_reply_macs(const std::string& output) {
-  std::multiset<std::string> macs;
-  static const std::regex reply(R"(reply from [0-9.]+ \[([0-9A-Fa-f:]+)\])");
-  for (auto it = std::sregex_iterator(output.begin(), output.end(), reply); it != std::sregex_iterator(); ++it) {
-    std::string mac = (*it)[1];
-    for (auto& c : mac) c = static_cast<char>(std::tolower(c));
-    macs.insert(mac);
-  }
-  return macs;
-}
-
-std::multiset<std::string> ndisc_target_macs(const std::string& output) {
-  std::multiset<std::string> macs;
-  static const std::regex target(R"(Target link-layer address: ([0-9A-Fa-f:]+))");
-  for (auto it = std::sregex_iterator(output.begin(), output.end(), target); it != std::sregex_iterator(); ++it) {
-    std::string mac = (*it)[1];
-    for (auto& c : mac) c = static_cast<char>(std::tolower(c));
-    macs.insert(mac);
-  }
-  return macs;
-}
-
-class L2Lab : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!is_root()) GTEST_SKIP() << "network-namespace tests need root (run ./scripts/test.sh as root)";
-    const std::string prefix = unique_name("vl2");
-    sw_ = std::make_unique<Switch>(prefix);
-    node_ = std::make_unique<Netns>(prefix + "node");
-    client_ = std::make_unique<Netns>(prefix + "cli");
-    sw_->plug(*node_, "eth0", kEth0Mac);
-    sw_->plug(*node_, "eth1", kEth1Mac);
-    sw_->plug(*node_, "eth2", kEth2Mac);
-    sw_->plug(*client_, "eth0", kClientMac);
-    node_->must("ip addr add 10.77.0.10/24 dev eth0");
-    node_->must("ip addr add fd77::10/64 dev eth0 nodad");
-    node_->must("ip addr add 10.78.0.10/24 dev eth1");
-    node_->must("ip addr add fd78::10/64 dev eth1 nodad");
-    for (const char* l : {"eth0", "eth1", "eth2"}) node_->must(std::string("ip link set ") + l + " up");
-    client_->must("ip addr add 10.77.0.2/24 dev eth0");
-    client_->must("ip addr add 10.78.0.2/24 dev eth0");
-    client_->must("ip addr add fd77::2/64 dev eth0 nodad");
-    client_->must("ip link set eth0 up");
-    dir_ = "/tmp/" + prefix;
-    must("mkdir -p " + dir_);
-  }
-
-  void TearDown() override {
-    if (vipd_) vipd_->stop();
-    if (!dir_.empty() && HasFailure() && vipd_) std::cerr << "vipd log:\n" << vipd_->log() << '\n';
-    if (!dir_.empty()) run("rm -rf " + dir_);
-  }
-
-  // Starts vipd in the node namespace and waits until it answers on `expected_links` bindings.
-  void start_vipd(const std::string& config, int expected_bindings) {
-    {
-      std::ofstream out(dir_ + "/vipd.yaml");
-      out << config;
-    }
-    vipd_ = std::make_unique<Process>(
-        node_.get(),
-        std::vector<std::string>{VIPD_BINARY, "--config", dir_ + "/vipd.yaml", "--state-dir", dir_ + "/state",
-                                 "--log-level", "debug"},
-        dir_ + "/vipd.log");
-    ASSERT_TRUE(wait_until([&] { return count_log("answering ARP/NDP") >= expected_bindings; }, 5s))
-        << vipd_->log();
-  }
-
-  int count_log(const std::string& needle) const {
-    const auto log = vipd_->log();
-    int n = 0;
-    for (auto pos = log.find(needle); pos != std::string::npos; pos = log.find(needle, pos + 1)) ++n;
-    return n;
-  }
-
-  CommandResult arping(const std::string& target, int count = 3) const {
-    return client_->run("arping -b -c " + std::to_string(count) + " -w " + std::to_string(count) +
-                        " -I eth0 " + target);
-  }
-
-  std::unique_ptr<Switch> sw_;
-  std::unique_ptr<Netns> node_;
-  std::unique_ptr<Netns> client_;
-  std::unique_ptr<Process> vipd_;
-  std::string dir_;
-};
 
 TEST_F(L2Lab, SeedSituationOnlyTheSubnetLinkAnswersArp) {
   start_vipd(kBaseConfig, 2);

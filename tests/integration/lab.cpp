@@ -56,7 +56,12 @@ Netns::~Netns() {
   testlab::run("ip netns del " + name_);
 }
 
-std::string Netns::wrap(const std::string& command) const { return "ip netns exec " + name_ + " " + command; }
+// The whole command runs inside the namespace: `a && b` must not leave `b` in the root namespace.
+std::string Netns::wrap(const std::string& command) const {
+  std::string quoted = "'";
+  for (char c : command) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return "ip netns exec " + name_ + " sh -c " + quoted + "'";
+}
 CommandResult Netns::run(const std::string& command) const { return testlab::run(wrap(command)); }
 std::string Netns::must(const std::string& command) const { return testlab::must(wrap(command)); }
 
@@ -99,6 +104,10 @@ Process::Process(const Netns* ns, const std::vector<std::string>& argv, const st
 
 Process::~Process() {
   if (!reaped_) stop(SIGKILL, std::chrono::milliseconds(1000));
+}
+
+void Process::signal(int signo) const {
+  if (pid_ > 0 && !reaped_) kill(pid_, signo);
 }
 
 bool Process::running() {

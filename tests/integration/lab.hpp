@@ -37,7 +37,7 @@ class Netns {
   Netns& operator=(const Netns&) = delete;
 
   const std::string& name() const { return name_; }
-  // "ip netns exec <name> <command>"
+  // "ip netns exec <name> sh -c <command>": shell lists and pipes stay inside the namespace
   std::string wrap(const std::string& command) const;
   CommandResult run(const std::string& command) const;
   std::string must(const std::string& command) const;
@@ -70,6 +70,7 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   pid_t pid() const { return pid_; }
+  void signal(int signo) const;
   bool running();
   // Sends `signal`, waits up to `timeout`, then SIGKILL. Returns the exit status (or -signal).
   int stop(int signal = 15, std::chrono::milliseconds timeout = std::chrono::seconds(3));

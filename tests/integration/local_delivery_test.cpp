@@ -28,12 +28,15 @@ using ::testing::Not;
 constexpr const char* kEth0Mac = "02:88:00:00:10:00";
 constexpr const char* kEth1Mac = "02:88:00:00:10:01";
 
-net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
+net::IpAddress ip(const char* text) {
+  return *net::IpAddress::parse(text);
+}
 
 std::set<std::string> arping_reply_macs(const std::string& output) {
   std::set<std::string> macs;
   static const std::regex reply(R"(reply from [0-9.]+ \[([0-9A-Fa-f:]+)\])");
-  for (auto it = std::sregex_iterator(output.begin(), output.end(), reply); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), reply); it != std::sregex_iterator();
+       ++it) {
     std::string mac = (*it)[1];
     for (auto& c : mac) c = static_cast<char>(std::tolower(c));
     macs.insert(mac);
@@ -88,10 +91,11 @@ class LocalDeliveryLab : public ::testing::Test {
   std::string record_path() const { return state_dir() + "/local-delivery.json"; }
 
   void serve(const std::string& vip, int port) {
-    server_ = std::make_unique<Process>(node_.get(),
-                                        std::vector<std::string>{"python3", "-m", "http.server", std::to_string(port),
-                                                                 "--bind", vip, "--directory", dir_ + "/www"},
-                                        dir_ + "/http.log");
+    server_ = std::make_unique<Process>(
+        node_.get(),
+        std::vector<std::string>{"python3", "-m", "http.server", std::to_string(port), "--bind", vip,
+                                 "--directory", dir_ + "/www"},
+        dir_ + "/http.log");
   }
   CommandResult curl(const std::string& url) const { return client_->run("curl -sS -g --max-time 2 " + url); }
 

@@ -43,9 +43,9 @@ deb="$out/vipd_${version}_amd64.deb"
 
 echo "== dpkg-deb -I"
 info=$(dpkg-deb -I "$deb")
-printf '%s\n' "$info" | sed -n '/ Package:/,$p'
+printf '%s\n' "$info" | sed -n '/^ [A-Z][A-Za-z-]*:/,$p'
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libstdc\\+\\+6 libpcap0.8 libnl-3-200 libnl-route-3-200 'libyaml-cpp[0-9.]+' 'libspdlog[0-9.]+' 'libfmt[0-9]+'; do
+for lib in libc6 libstdc\\+\\+6 libpcap0.8 libnl-3-200 libnl-route-3-200 'libyaml-cpp[0-9.]+' 'libspdlog[0-9a-z.-]+' 'libfmt[0-9]+'; do
   printf '%s\n' "$depends" | grep -Eq "(^|, )${lib}( |,|$)" || fail "Depends lacks $lib: $depends"
 done
 [ "$(dpkg-deb -f "$deb" Package)" = vipd ] || fail "Package is not vipd"

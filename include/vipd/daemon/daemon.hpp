@@ -16,8 +16,12 @@
 #include <utility>
 #include <vector>
 
+#include "vipd/bgp/speaker.hpp"
 #include "vipd/common/result.hpp"
+#include "vipd/daemon/control_server.hpp"
 #include "vipd/daemon/desired.hpp"
+#include "vipd/daemon/local_delivery.hpp"
+#include "vipd/daemon/metrics.hpp"
 #include "vipd/daemon/loaded_config.hpp"
 #include "vipd/l2/packet_io.hpp"
 #include "vipd/l2/responder.hpp"
@@ -46,14 +50,16 @@ class Daemon {
   Result<void, std::string> start();
   // Validates the new config first; on any error keeps everything as it is and returns the errors.
   Result<void, std::string> reload();
-  // Releases every VIP (handles closed, memberships left) and stops watching.
-  void shutdown();
+  // Releases every VIP (handles closed, memberships left), stops watching, and sends BGP peers a
+  // Cease/Administrative Shutdown; `done` runs when the peers are told (bounded by the speaker).
+  void shutdown(std::function<void()> done = {});
   // drain: stop owning this node's layer2 VIPs (released at once); undrain: own them again.
   void set_drained(bool drained);
 
   // The control socket's requests: status, explain VIP, reload, drain, undrain (JSON in and out).
   nlohmann::json control(const nlohmann::json& request);
   nlohmann::json status() const;
+  MetricsSnapshot metrics_snapshot() const;
   // One line for systemd's STATUS=: "3 VIPs on 2 links".
   std::string status_line() const;
 
@@ -70,7 +76,12 @@ class Daemon {
   void send_gratuitous(const BindingKey& key);
   void schedule_refresh();
   void persist_state();
+  void apply_local_delivery();
+  std::vector<net::IpAddress> locally_delivered() const;
+  void start_services();
+  void schedule_watchdog();
   std::size_t vip_links_count() const;
+  nlohmann::json bgp_status() const;
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
@@ -86,6 +97,15 @@ class Daemon {
   std::map<net::IpAddress, std::vector<int>> vip_links_;           // for "VIP has no link" logs
   std::set<std::pair<net::IpAddress, netlink::MacAddress>> conflicts_logged_;
   boost::asio::steady_timer refresh_timer_;
+  boost::asio::steady_timer watchdog_timer_;
+  std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<LocalDelivery> local_delivery_;
+  std::unique_ptr<bgp::Speaker> bgp_;
+  std::string control_socket_;
+  std::string metrics_listen_;
+  bool last_reload_success_ = true;
+  double last_reload_timestamp_ = 0;
   std::array<std::uint8_t, 256> reply_buffer_{};
   struct ConflictSeen {
     netlink::MacAddress mac{};

@@ -33,7 +33,8 @@ struct AddressDiff {
   bool empty() const { return add.empty() && remove.empty(); }
 };
 // Duplicates in either input are ignored.
-AddressDiff diff_addresses(const std::vector<net::IpAddress>& current, const std::vector<net::IpAddress>& wanted);
+AddressDiff diff_addresses(const std::vector<net::IpAddress>& current,
+                           const std::vector<net::IpAddress>& wanted);
 
 // The sysctls local delivery sets, as paths under /proc/sys, and the value it wants.
 struct SysctlSetting {
@@ -58,7 +59,7 @@ bool sysctl_already_strict(std::string_view path, std::string_view current, std:
 // (the operator's originals), present only while vipd's values are in force.
 struct LocalDeliveryRecord {
   std::string link;
-  std::vector<net::IpAddress> addresses;      // sorted, unique
+  std::vector<net::IpAddress> addresses;       // sorted, unique
   std::map<std::string, std::string> sysctls;  // path under /proc/sys -> original value
 
   bool empty() const { return addresses.empty() && sysctls.empty(); }
@@ -101,7 +102,8 @@ class LocalDelivery {
 
   // Applies new settings (reload): a changed link moves the addresses, disabling removes them and
   // restores the sysctls, enabling sets the sysctls; then applies `owned`.
-  Result<void, std::string> reconfigure(config::LocalDelivery settings, const std::vector<net::IpAddress>& owned);
+  Result<void, std::string> reconfigure(config::LocalDelivery settings,
+                                        const std::vector<net::IpAddress>& owned);
 
   // Removes every address vipd added and restores the sysctls; idempotent.
   void stop();

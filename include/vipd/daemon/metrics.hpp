@@ -56,6 +56,10 @@ class Metrics {
   Result<void, std::string> start();
   // Stops the listener (joins its threads; waiting scrapes are released at once). Idempotent.
   void stop();
+  // For process exit: scrapes stop reaching the daemon at once, and the HTTP threads are left to
+  // die with the process instead of joined (civetweb's stop can take a second, which SIGTERM's
+  // "exit within one second" cannot afford). The object is unusable afterwards.
+  void abandon();
 
   // For tests: the text exposition of one collection (same path as a scrape, from any thread).
   std::string render_text();

@@ -14,11 +14,14 @@
 //          while already owning when the FSM asks for a re-announcement (a lower-priority master
 //          was heard: split brain), at most once per second.
 //   false  release: stop answering. Called once per ownership period.
+// Destroying a VrrpGroup calls nothing and sends nothing (a crash as the peers see it): use
+// shutdown() for a planned stop.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,7 @@
 
 #include "vipd/common/ip.hpp"
 #include "vipd/common/result.hpp"
+#include "vipd/netlink/snapshot.hpp"
 
 namespace vipd::failover {
 
@@ -70,6 +74,9 @@ class VrrpGroup {
     std::uint8_t priority = 0;
     std::uint64_t adverts_received = 0;  // valid adverts of our VRID
     std::uint64_t transitions = 0;
+    // When the last valid advert of our VRID from another router arrived (takeover is measured
+    // from it: Master_Down_Interval after the master's last advert).
+    std::optional<std::chrono::steady_clock::time_point> last_advert;
   };
   Status status() const;
   bool owned() const;
@@ -78,5 +85,14 @@ class VrrpGroup {
   struct Impl;
   std::shared_ptr<Impl> impl_;  // handlers hold weak_ptrs: nothing runs after destruction
 };
+
+// What link_changed() needs from the daemon's link table, for one group family. Usable = IFF_UP and
+// IFF_RUNNING (carrier) and an address to send from: IPv4, the first non-host-scope IPv4 address in
+// the kernel's order (the primary comes before its secondaries); IPv6, the first link-local.
+struct LinkView {
+  bool usable = false;
+  net::IpAddress primary_address;  // unspecified when the link has none of the family
+};
+LinkView link_view(const netlink::Link& link, net::Family family);
 
 }  // namespace vipd::failover
