@@ -1,5 +1,7 @@
 #include "vipd/daemon/local_delivery.hpp"
 
+#include "vipd/common/file.hpp"
+
 #include <fcntl.h>
 #include <linux/if_addr.h>
 #include <net/if.h>
@@ -52,38 +54,9 @@ std::string errno_text(int err) {
 }
 
 Result<std::string, std::string> read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return unexpected(errno_text(errno));
-  std::string text;
-  char chunk[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return unexpected(errno_text(err));
-    }
-    text.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return text;
-}
-
-bool write_all(int fd, const std::string& data) {
-  const char* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  return true;
+  auto text = file::read_all(path);
+  if (!text) return unexpected(errno_text(text.error()));
+  return std::move(text).value();
 }
 
 // One write(2) of the whole value: procfs sysctls take the value from a single write.
@@ -91,7 +64,7 @@ Result<void, std::string> write_sysctl(const std::string& file, const std::strin
   const int fd = ::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd < 0) return unexpected(errno_text(errno));
   const std::string text = value + "\n";
-  const bool ok = write_all(fd, text);
+  const bool ok = file::write_all(fd, text);
   const int err = errno;
   ::close(fd);
   if (!ok) return unexpected(errno_text(err));
@@ -269,7 +242,6 @@ Result<void, std::string> LocalDelivery::ensure_netlink() {
 }
 
 Result<void, std::string> LocalDelivery::save() const {
-  namespace fs = std::filesystem;
   const std::string target = path();
   if (record_.empty()) {
     // Nothing outstanding: no file, so a later start has nothing to clean.
@@ -277,30 +249,7 @@ Result<void, std::string> LocalDelivery::save() const {
       return unexpected("cannot remove " + target + ": " + errno_text(errno));
     return {};
   }
-  std::error_code ec;
-  fs::create_directories(state_dir_, ec);
-  if (ec) return unexpected("cannot create state directory " + state_dir_ + ": " + ec.message());
-  std::string temp = target + ".tmpXXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) return unexpected("cannot create " + temp + ": " + errno_text(errno));
-  const std::string text = format_local_delivery_record(record_);
-  if (::fchmod(fd, 0644) != 0 || !write_all(fd, text) || ::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return unexpected("cannot write " + temp + ": " + errno_text(err));
-  }
-  if (::close(fd) != 0 || ::rename(temp.c_str(), target.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    return unexpected("cannot replace " + target + ": " + errno_text(err));
-  }
-  const int dir = ::open(state_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return {};
+  return file::write_atomically(target, format_local_delivery_record(record_), 0644);
 }
 
 Result<void, std::string> LocalDelivery::start() {

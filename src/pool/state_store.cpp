@@ -1,5 +1,7 @@
 #include "vipd/pool/state_store.hpp"
 
+#include "vipd/common/file.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,22 +19,6 @@ constexpr int kVersion = 1;
 
 std::string errno_text(int err) {
   return std::strerror(err);
-}
-
-// write(2) until done; EINTR is retried.
-bool write_all(int fd, const std::string& data) {
-  const char* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -89,66 +75,22 @@ std::string StateStore::path() const {
 StateStore::Loaded StateStore::load() const {
   Loaded out;
   const std::string file = path();
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return out;  // first start: nothing allocated yet
-    out.warnings.push_back("cannot read state file " + file + ": " + errno_text(errno) +
+  auto text = file::read_all(file);
+  if (!text) {
+    if (text.error() == ENOENT) return out;  // first start: nothing allocated yet
+    out.warnings.push_back("cannot read state file " + file + ": " + errno_text(text.error()) +
                            "; starting without previous allocations (the file will be rebuilt)");
     return out;
   }
-  std::string text;
-  char chunk[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      out.warnings.push_back("cannot read state file " + file + ": " + errno_text(err) +
-                             "; starting without previous allocations (the file will be rebuilt)");
-      return out;
-    }
-    text.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-
-  return parse_state(text, file);
+  return parse_state(*text, file);
 }
 
 Result<void, std::string> StateStore::save(const State& state) const {
-  namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(directory_, ec);
+  std::filesystem::create_directories(directory_, ec);
   if (ec) return unexpected("cannot create state directory " + directory_ + ": " + ec.message());
-
-  const std::string text = format_state(state);
-
-  const std::string target = path();
-  std::string temp = target + ".tmpXXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) return unexpected("cannot create " + temp + ": " + errno_text(errno));
-  const auto fail = [&](const std::string& what) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    return unexpected(what + " " + temp + ": " + errno_text(err));
-  };
   // Readable by operators (vipctl, debugging); nothing secret in it.
-  if (::fchmod(fd, 0644) != 0 || !write_all(fd, text) || ::fsync(fd) != 0) {
-    auto e = fail("cannot write");
-    ::close(fd);
-    return e;
-  }
-  if (::close(fd) != 0) return fail("cannot close");
-  if (::rename(temp.c_str(), target.c_str()) != 0) return fail("cannot rename to " + target + ":");
-  // The rename is durable only once the directory entry is on disk.
-  const int dir = ::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return unexpected("cannot open state directory " + directory_ + ": " + errno_text(errno));
-  const int rc = ::fsync(dir);
-  const int err = errno;
-  ::close(dir);
-  if (rc != 0) return unexpected("cannot fsync state directory " + directory_ + ": " + errno_text(err));
-  return {};
+  return file::write_atomically(path(), format_state(state), 0644);
 }
 
 }  // namespace vipd::pool
