@@ -146,7 +146,7 @@ start_vipd() {
     if ! kill -0 "$VIPD_PID" 2>/dev/null; then
       echo "vipd: not available (exited: $(tail -3 "$TMP/vipd.log" | tr '\n' ' '))"; VIPD_PID=; return 1
     fi
-    if timeout 5 ip netns exec "$NS_CLI" "$LOAD" -i cl0 -m arp -l closed -t 10.77.0.100 -s 10.77.0.250 \
+    if timeout 5 ip netns exec "$NS_CLI" "$LOAD" -i cl0 -m arp -l closed -t 10.77.0.100 -s 10.77.250.1 \
          --tags 1 -r 100 -n 3 --warmup 0 --timeout-ms 100 2>/dev/null | grep -q 'answered=[1-9]'; then
       return 0
     fi

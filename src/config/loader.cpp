@@ -26,7 +26,7 @@ namespace vipd::config {
 namespace {
 
 // Bounds that keep a hostile or broken file from costing unbounded time or memory.
-constexpr std::size_t max_input_bytes = 4u << 20;
+constexpr std::size_t max_input_bytes = 32u << 20;  // 100,000 services are ~5.5 MB
 constexpr std::size_t max_errors = 500;
 constexpr std::size_t max_list_items = 100'000;
 constexpr std::size_t max_documents = 10'000;
@@ -852,6 +852,7 @@ void DocParser::service(const Val& v) {
     } else if (key == "pool") {
       if (auto t = str(x)) s.pool = *t; else ok = false;
     } else if (key == "address") {
+      s.address_where = x.where;
       if (auto a = ip(x)) s.address = *a; else ok = false;
     }
   }

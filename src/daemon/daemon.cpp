@@ -2,6 +2,8 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <csignal>
 #include <tuple>
@@ -180,6 +182,8 @@ Result<void, std::string> Daemon::reload() {
 
 void Daemon::apply_config(LoadedConfig loaded, selector::Policy policy) {
   config_ = std::move(loaded);
+  // Parsing a large config leaves freed heap behind; hand it back so RSS reflects what is kept.
+  malloc_trim(0);
   policy_ = std::move(policy);
   persist_state();
   for (const auto& a : config_.assignments)

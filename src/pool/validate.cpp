@@ -10,6 +10,12 @@ namespace vipd::pool {
 
 namespace {
 
+// The address value's own position when the loader recorded it, else the service entry's.
+const config::SourceLocation& address_location(const config::Service& service) {
+  return service.address_where.line > 0 ? service.address_where : service.where;
+}
+
+
 using config::Diagnostic;
 using config::Severity;
 
@@ -145,13 +151,13 @@ void check_services(const config::Model& model, config::Diagnostics& out) {
         message = "\"" + addr.to_string() + "\" is not inside pool \"" + pool.name + "\" (" +
                   (ranges.empty() ? std::string("the pool has no addresses") : ranges) + ")";
       }
-      out.push_back(Diagnostic{Severity::error, svc.where, path, message});
+      out.push_back(Diagnostic{Severity::error, address_location(svc), path, message});
       continue;
     }
     auto [first, inserted] = owner.emplace(addr, s);
     if (!inserted) {
       const auto& other = model.services[first->second];
-      out.push_back(Diagnostic{Severity::error, svc.where, path,
+      out.push_back(Diagnostic{Severity::error, address_location(svc), path,
                                "\"" + addr.to_string() + "\" is already the address of service \"" +
                                    other.name + "\"" + reference(other.where, service_path(first->second)) +
                                    " (each service needs its own address)"});

@@ -103,6 +103,7 @@ struct Service {
   std::string pool;
   std::optional<net::IpAddress> address;  // explicit; otherwise allocated
   SourceLocation where;
+  SourceLocation address_where;  // of the address value (errors about it point there)
 };
 
 struct Gratuitous {

@@ -29,9 +29,10 @@ class PacketIo {  // one per selected link
 
   struct Options {
     int snaplen = 256;                // an NS with options is 86 bytes; leaves room for VLAN tags
-    // Kernel ring: ~2,800 frames of slack at snaplen 256. It is mapped into the process, so it counts
-    // in VmRSS one for one (4 MiB measured +3 MiB RSS against 1 MiB): the RSS targets bound it.
-    int buffer_bytes = 1 << 20;
+    // Kernel ring: ~11,000 frames of slack at snaplen 256, for flat-out bursts (bench/l2_bench.sh:
+    // flat-out loss 17-27% with it, 16-33% with 1 MiB). It is mapped into the process and counts in
+    // VmRSS as it fills (about +3 MiB against 1 MiB per selected link under load).
+    int buffer_bytes = 4 << 20;
     int max_batches_per_turn = 16;    // x 64 frames, then yield to other handlers of the loop
   };
 
