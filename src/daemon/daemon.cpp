@@ -401,15 +401,24 @@ std::size_t Daemon::vip_links_count() const {
   return vips.size();
 }
 
+// One pass over the bindings: status and metrics then cost O(VIPs), not O(VIPs x bindings).
+std::map<net::IpAddress, std::vector<int>> Daemon::links_by_vip() const {
+  std::map<net::IpAddress, std::vector<int>> bound;
+  for (const auto& [ifindex, vip] : bindings_) bound[vip].push_back(ifindex);
+  return bound;
+}
+
 nlohmann::json Daemon::status() const {
   using nlohmann::json;
   const auto now = std::chrono::steady_clock::now();
   json vips = json::array();
+  const auto bound = links_by_vip();
   for (const auto& a : config_.assignments) {
     json links = json::array();
     l2::BindingCounters total;
-    for (const auto& [ifindex, vip] : bindings_) {
-      if (vip != a.vip) continue;
+    const auto it_links = bound.find(a.vip);
+    for (int ifindex : it_links == bound.end() ? std::vector<int>{} : it_links->second) {
+      const auto& vip = a.vip;
       links.push_back(link_name(links_.get(), ifindex));
       if (const auto index = responder_.find(ifindex, vip); index >= 0) {
         const auto& c = responder_.counters(static_cast<std::size_t>(index));
@@ -491,11 +500,12 @@ MetricsSnapshot Daemon::metrics_snapshot() const {
   MetricsSnapshot snapshot;
   snapshot.last_reload_success = last_reload_success_;
   snapshot.last_reload_timestamp_seconds = last_reload_timestamp_;
+  const auto bound = links_by_vip();
   for (const auto& a : config_.assignments) {
     bool any = false;
-    for (const auto& [ifindex, vip] : bindings_) {
-      if (vip != a.vip) continue;
-      const auto index = responder_.find(ifindex, vip);
+    const auto it_links = bound.find(a.vip);
+    for (int ifindex : it_links == bound.end() ? std::vector<int>{} : it_links->second) {
+      const auto index = responder_.find(ifindex, a.vip);
       if (index < 0) continue;
       const auto& c = responder_.counters(static_cast<std::size_t>(index));
       snapshot.vips.push_back({a.vip.to_string(), a.service, a.pool, link_name(links_.get(), ifindex), true,

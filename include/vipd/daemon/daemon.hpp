@@ -81,6 +81,7 @@ class Daemon {
   void start_services();
   void schedule_watchdog();
   std::size_t vip_links_count() const;
+  std::map<net::IpAddress, std::vector<int>> links_by_vip() const;
   nlohmann::json bgp_status() const;
 
   boost::asio::io_context& io_;
