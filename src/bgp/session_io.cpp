@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -96,6 +97,15 @@ std::optional<std::uint32_t> pick_router_id(const config::Peer& peer) {
   }
   freeifaddrs(list);
   return id;
+}
+
+// A whole message on the wire: 16-byte marker, length, type (3 = NOTIFICATION), then the error code.
+void count_notification(std::span<const std::uint8_t> message, std::array<std::uint64_t, 8>& counts) {
+  constexpr std::size_t type_offset = 18;
+  constexpr std::uint8_t notification_type = 3;
+  if (message.size() <= type_offset + 1 || message[type_offset] != notification_type) return;
+  const std::uint8_t code = message[type_offset + 1];
+  ++counts[code < counts.size() ? code : 0];
 }
 
 std::string notification_text(const NotificationMessage& n) {
@@ -209,6 +219,7 @@ void Session::try_start() {
 void Session::apply(Actions actions) {
   for (auto& action : actions) {
     if (auto* s = std::get_if<Send>(&action)) {
+      count_notification(s->bytes, notifications_sent_);
       send(std::move(s->bytes));
     } else if (auto* st = std::get_if<StartTimer>(&action)) {
       const auto i = static_cast<std::size_t>(st->timer);
@@ -363,6 +374,7 @@ void Session::on_bytes(const std::shared_ptr<Connection>& conn) {
     }
     if (!*frame) break;
     const std::size_t size = (*frame)->message.size();
+    count_notification((*frame)->message, notifications_received_);
     apply(fsm_->receive((*frame)->message, std::chrono::steady_clock::now()));
     offset += size;
   }
@@ -558,6 +570,8 @@ PeerStatus Session::status() const {
     s.uptime_seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - up_since_).count();
   s.prefixes_sent = sent_.size();
   s.updates_sent = updates_sent_;
+  s.notifications_sent = notifications_sent_;
+  s.notifications_received = notifications_received_;
   s.last_error = last_error_;
   return s;
 }

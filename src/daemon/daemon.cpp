@@ -139,8 +139,16 @@ void Daemon::schedule_watchdog() {
 std::vector<net::IpAddress> Daemon::locally_delivered() const {
   std::vector<net::IpAddress> owned;
   for (const auto& a : config_.assignments)
-    if (a.protocol == config::Protocol::bgp || !drained_) owned.push_back(a.vip);
+    if (a.protocol == config::Protocol::bgp || owns(a.pool, a.vip.family())) owned.push_back(a.vip);
   return owned;
+}
+
+// Layer2 ownership: a pool in a failover group only while this node is its master (a drained
+// node's groups have handed over); any other pool unless drained.
+bool Daemon::owns(const std::string& pool, net::Family family) const {
+  if (failover_)
+    if (const auto owned = failover_->owns(pool, family)) return *owned;
+  return !drained_;
 }
 
 void Daemon::apply_local_delivery() {
@@ -190,6 +198,34 @@ void Daemon::apply_config(LoadedConfig loaded, selector::Policy policy) {
     logger()->debug("service {} has VIP {} (pool {}, {})", a.service, a.vip.to_string(), a.pool,
                     config::to_string(a.protocol));
   schedule_refresh();
+  configure_failover();
+}
+
+void Daemon::configure_failover() {
+  const auto& groups = config_.model.failover.vrrp;
+  if (groups.empty() && !failover_) return;
+  if (!failover_)
+    failover_ = std::make_unique<FailoverGroups>(io_, [this](const FailoverGroups::Change& c) { on_failover(c); });
+  std::set<std::string> gated;
+  for (const auto& g : groups) gated.insert(g.pools.begin(), g.pools.end());
+  failover_->configure(plan_failover(config_.model, config_.assignments), std::move(gated), links_.get(), policy_);
+}
+
+void Daemon::on_failover(const FailoverGroups::Change& change) {
+  if (stopped_) return;
+  if (!change.reannounce) {
+    reconcile(change.owned ? "failover: master" : "failover: released");
+    return;
+  }
+  // Still master, a lower-priority master was heard: announce this group's VIPs again so clients
+  // that followed the other node come back.
+  std::set<net::IpAddress> vips;
+  for (const auto& a : config_.assignments)
+    if (a.vip.family() == change.family &&
+        std::find(change.pools.begin(), change.pools.end(), a.pool) != change.pools.end())
+      vips.insert(a.vip);
+  for (const auto& key : bindings_)
+    if (vips.count(key.second)) announce(key, config_.model.gratuitous.count);
 }
 
 void Daemon::persist_state() {
@@ -202,16 +238,43 @@ void Daemon::persist_state() {
 void Daemon::on_links(netlink::SnapshotPtr snapshot, netlink::ChangeKind kind) {
   links_ = std::move(snapshot);
   if (kind == netlink::ChangeKind::resynced) logger()->warn("netlink overflow: link table re-dumped");
+  // Failover first: a lost group link releases before this reconcile (its callback reconciles).
+  if (failover_) failover_->links_changed(*links_, policy_);
   reconcile(kind == netlink::ChangeKind::initial ? "start" : "link change");
 }
 
 void Daemon::reconcile(const char* cause) {
   if (stopped_ || !links_) return;
-  const auto desired = desired_l2(policy_, *links_, config_.assignments, drained_);
+  // An ownership change reported while reconciling (a callback from inside a step) runs after it.
+  if (reconciling_) {
+    reconcile_pending_ = true;
+    return;
+  }
+  reconciling_ = true;
+  reconcile_step(cause);
+  while (reconcile_pending_ && !stopped_) {
+    reconcile_pending_ = false;
+    reconcile_step(cause);
+  }
+  reconciling_ = false;
+}
+
+void Daemon::reconcile_step(const char* cause) {
+  const auto desired =
+      desired_l2(policy_, *links_, config_.assignments,
+                 [this](const std::string& pool, net::Family family) { return owns(pool, family); });
 
   // 1. Handles: open on newly needed links first so a moved VIP is never unanswered.
   std::set<int> needed;
   for (const auto& b : desired.bindings) needed.insert(b.ifindex);
+  if (failover_ && !failover_->stopped()) {
+    // A backup keeps the handles its failover VIPs would use open: taking over then only swaps the
+    // responder's table (opening or closing a packet ring blocks the loop for milliseconds).
+    const auto standby = desired_l2(policy_, *links_, config_.assignments, [this](const std::string& pool, net::Family f) {
+      return failover_->owns(pool, f).has_value();
+    });
+    for (const auto& b : standby.bindings) needed.insert(b.ifindex);
+  }
   for (int ifindex : needed) {
     if (handles_.count(ifindex)) continue;
     const auto name = link_name(links_.get(), ifindex);
@@ -367,8 +430,24 @@ void Daemon::on_frame(int ifindex, std::span<const std::uint8_t> frame) {
 void Daemon::set_drained(bool drained) {
   if (drained_ == drained) return;
   drained_ = drained;
-  logger()->info("{}: layer2 VIPs are {}", drained ? "drain" : "undrain", drained ? "released" : "owned again");
-  reconcile(drained ? "drain" : "undrain");
+  if (!failover_) {
+    logger()->info("{}: layer2 VIPs are {}", drained ? "drain" : "undrain", drained ? "released" : "owned again");
+    reconcile(drained ? "drain" : "undrain");
+    return;
+  }
+  if (drained) {
+    logger()->info("drain: failover groups hand over (priority 0), other layer2 VIPs are released");
+    reconcile("drain");
+    failover_->shutdown([this] {
+      if (stopped_) return;
+      logger()->info("drain: failover groups handed over");
+      reconcile("drain");
+    });
+  } else {
+    logger()->info("undrain: failover groups rejoin as backup, other layer2 VIPs are owned again");
+    failover_->resume(links_.get(), policy_);
+    reconcile("undrain");
+  }
 }
 
 std::string Daemon::status_line() const {
@@ -378,7 +457,9 @@ std::string Daemon::status_line() const {
     const auto up = std::count_if(peers.begin(), peers.end(), [](const auto& p) { return p.state == "Established"; });
     bgp = fmt::format(", {} of {} BGP peer(s) up", up, peers.size());
   }
-  return fmt::format("{} VIP(s) answered on {} link(s){}{}", vip_links_count(), handles_.size(), bgp,
+  std::string failover;
+  if (failover_ && !failover_->summary().empty()) failover = ", failover " + failover_->summary();
+  return fmt::format("{} VIP(s) answered on {} link(s){}{}{}", vip_links_count(), handles_.size(), bgp, failover,
                      drained_ ? ", drained" : "");
 }
 
@@ -437,7 +518,7 @@ nlohmann::json Daemon::status() const {
                     {"service", a.service},
                     {"pool", a.pool},
                     {"protocol", config::to_string(a.protocol)},
-                    {"owned", a.protocol == config::Protocol::layer2 && !drained_},
+                    {"owned", a.protocol == config::Protocol::layer2 && owns(a.pool, a.vip.family())},
                     {"links", links},
                     {"requests", total.requests},
                     {"replies", total.replies},
@@ -468,7 +549,7 @@ nlohmann::json Daemon::status() const {
           {"vips", vips},
           {"links", links},
           {"bgp", bgp_status()},
-          {"failover", json::array()}};
+          {"failover", failover_ ? failover_->status() : json::array()}};
 }
 
 nlohmann::json Daemon::control(const nlohmann::json& request) {
@@ -514,8 +595,13 @@ MetricsSnapshot Daemon::metrics_snapshot() const {
     }
     if (!any)
       snapshot.vips.push_back({a.vip.to_string(), a.service, a.pool, "",
-                               a.protocol == config::Protocol::layer2 && !drained_, 0, 0, 0, 0});
+                               a.protocol == config::Protocol::layer2 && owns(a.pool, a.vip.family()), 0, 0, 0, 0});
   }
+  if (bgp_)
+    for (const auto& p : bgp_->status())
+      snapshot.bgp.push_back({p.peer, p.state == "Established", p.prefixes_sent, p.updates_sent, p.notifications_sent,
+                              p.notifications_received});
+  if (failover_) snapshot.failover = failover_->metrics();
   for (const auto& [ifindex, handle] : handles_) {
     for (std::size_t r = 1; r < l2::drop_reason_count; ++r) {
       const auto reason = static_cast<l2::DropReason>(r);
@@ -527,6 +613,27 @@ MetricsSnapshot Daemon::metrics_snapshot() const {
 }
 
 void Daemon::shutdown(std::function<void()> done) {
+  if (stopped_) {
+    if (done) done();
+    return;
+  }
+  if (failover_ && done) {
+    if (handing_over_) {
+      // A second stop request: release at once (the groups' second shutdown does that).
+      logger()->info("second stop request: releasing failover VIPs now");
+      failover_->shutdown({});
+      return;
+    }
+    handing_over_ = true;
+    systemd::notify("STOPPING=1");
+    logger()->info("handing over failover groups before exiting");
+    failover_->shutdown([this, done = std::move(done)]() mutable { finish_shutdown(std::move(done)); });
+    return;
+  }
+  finish_shutdown(std::move(done));
+}
+
+void Daemon::finish_shutdown(std::function<void()> done) {
   if (stopped_) {
     if (done) done();
     return;
@@ -546,6 +653,9 @@ void Daemon::shutdown(std::function<void()> done) {
   bindings_.clear();
   handles_.clear();
   watcher_.reset();
+  // Destroying the groups sends nothing: after a handover they are closed already; from the
+  // destructor (no handover asked for) peers see a crash, as they should.
+  failover_.reset();
   // Last: the VIPs are released above whatever these take to stop.
   control_.reset();
   if (metrics_) metrics_->abandon();
@@ -584,6 +694,7 @@ int run_daemon(const DaemonOptions& options) {
         }
         logger()->info("{}: releasing VIPs and exiting", signo == SIGTERM ? "SIGTERM" : "SIGINT");
         daemon.shutdown([&io] { io.stop(); });
+        signals.async_wait(on_signal);  // a second SIGTERM cuts a failover handover short
       };
   signals.async_wait(on_signal);
   io.run();

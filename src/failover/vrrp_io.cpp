@@ -132,6 +132,8 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
   bool send_failing = false;
   std::uint64_t adverts_received = 0;
   std::uint64_t transitions = 0;
+  std::array<std::uint64_t, state_count> transitions_to{};
+  std::optional<TimePoint> last_transition;
   std::optional<TimePoint> last_advert;
   std::array<std::uint8_t, receive_buffer_size> buffer{};
 
@@ -427,6 +429,8 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
               if (owned) set_owned(false, now);
             } else if constexpr (std::is_same_v<A, Transition>) {
               ++transitions;
+              ++transitions_to[static_cast<std::size_t>(a.to)];
+              last_transition = now;
               const auto master = fsm->master_address();
               log->info("{} {} -> {} ({}){}", prefix, upper(to_string(a.from)), upper(to_string(a.to)),
                         reason_text(a.reason),
@@ -529,6 +533,9 @@ VrrpGroup::Status VrrpGroup::status() const {
   s.priority = d.settings.priority;
   s.adverts_received = d.adverts_received;
   s.transitions = d.transitions;
+  static_assert(state_count == std::tuple_size_v<decltype(s.transitions_to)>);
+  s.transitions_to = d.transitions_to;
+  s.last_transition = d.last_transition;
   s.last_advert = d.last_advert;
   if (!d.fsm) {
     s.state = std::string(to_string(State::initialize));

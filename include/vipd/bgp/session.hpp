@@ -45,6 +45,10 @@ struct PeerStatus {
   std::size_t prefixes_sent = 0;    // prefixes the peer currently holds from us
   std::uint64_t updates_sent = 0;   // UPDATE messages sent over the session's lifetime
   std::string last_error;           // e.g. "received NOTIFICATION 6/2 ...", "hold timer expired"
+  // NOTIFICATIONs over the session's lifetime by error code (RFC 4271 §4.5: 1-6, 7 = ROUTE-REFRESH
+  // message error); index 0 counts codes vipd does not know.
+  std::array<std::uint64_t, 8> notifications_sent{};
+  std::array<std::uint64_t, 8> notifications_received{};
 };
 
 // Applies TCP MD5 (RFC 2385) for `peer` with `password` to a socket (connecting or listening).
@@ -117,6 +121,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<net::IpAddress> next_hop_v6_;
   std::chrono::steady_clock::time_point up_since_{};
   std::uint64_t updates_sent_ = 0;
+  std::array<std::uint64_t, 8> notifications_sent_{};
+  std::array<std::uint64_t, 8> notifications_received_{};
   std::string last_error_;
 };
 

@@ -20,6 +20,7 @@
 #include "vipd/common/result.hpp"
 #include "vipd/daemon/control_server.hpp"
 #include "vipd/daemon/desired.hpp"
+#include "vipd/daemon/failover_groups.hpp"
 #include "vipd/daemon/local_delivery.hpp"
 #include "vipd/daemon/metrics.hpp"
 #include "vipd/daemon/loaded_config.hpp"
@@ -50,10 +51,14 @@ class Daemon {
   Result<void, std::string> start();
   // Validates the new config first; on any error keeps everything as it is and returns the errors.
   Result<void, std::string> reload();
-  // Releases every VIP (handles closed, memberships left), stops watching, and sends BGP peers a
-  // Cease/Administrative Shutdown; `done` runs when the peers are told (bounded by the speaker).
+  // Planned stop. Failover groups first hand over (priority 0; a master keeps answering until the
+  // new master is heard, at most 3 x advert); then every VIP is released (handles closed,
+  // memberships left), watching stops, and BGP peers get a Cease/Administrative Shutdown; `done`
+  // runs when the peers are told (bounded by the speaker). A second call during the handover
+  // releases at once.
   void shutdown(std::function<void()> done = {});
-  // drain: stop owning this node's layer2 VIPs (released at once); undrain: own them again.
+  // drain: stop owning this node's layer2 VIPs (pools in no failover group: released at once;
+  // failover groups: handed over as on shutdown); undrain: own them again (groups rejoin as backup).
   void set_drained(bool drained);
 
   // The control socket's requests: status, explain VIP, reload, drain, undrain (JSON in and out).
@@ -69,8 +74,13 @@ class Daemon {
   using BindingKey = std::pair<int, net::IpAddress>;
 
   void apply_config(LoadedConfig loaded, selector::Policy policy);
+  void configure_failover();
+  void on_failover(const FailoverGroups::Change& change);
+  bool owns(const std::string& pool, net::Family family) const;
+  void finish_shutdown(std::function<void()> done);
   void on_links(netlink::SnapshotPtr snapshot, netlink::ChangeKind kind);
   void reconcile(const char* cause);
+  void reconcile_step(const char* cause);
   void on_frame(int ifindex, std::span<const std::uint8_t> frame);
   void announce(const BindingKey& key, int remaining);
   void send_gratuitous(const BindingKey& key);
@@ -103,6 +113,7 @@ class Daemon {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<LocalDelivery> local_delivery_;
   std::unique_ptr<bgp::Speaker> bgp_;
+  std::unique_ptr<FailoverGroups> failover_;
   std::string control_socket_;
   std::string metrics_listen_;
   bool last_reload_success_ = true;
@@ -117,6 +128,9 @@ class Daemon {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   bool drained_ = false;
   bool stopped_ = false;
+  bool handing_over_ = false;  // shutdown() waits for the failover groups' handover
+  bool reconciling_ = false;
+  bool reconcile_pending_ = false;
 };
 
 }  // namespace vipd::daemon

@@ -2,6 +2,7 @@
 // The pure step between inputs and the responder: which (link, VIP) pairs should be answered now.
 // Re-run on every input change (netlink event, reload, drain); the daemon diffs the result.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,13 @@ struct DesiredL2 {
   std::vector<selector::Decision> decisions;   // one per owned layer2 VIP, for logs and explain
 };
 
-// Owned layer2 VIPs (all assignments of layer2 pools unless `drained`) bound to the links the
-// selector picks for each.
+// Whether this node owns a layer2 pool's VIPs of one family now (drain, failover mastership).
+using OwnsPool = std::function<bool(const std::string& pool, net::Family family)>;
+
+// Owned layer2 VIPs bound to the links the selector picks for each.
+DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
+                     const std::vector<pool::Assignment>& assignments, const OwnsPool& owns);
+// Every layer2 VIP is owned unless `drained`.
 DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
                      const std::vector<pool::Assignment>& assignments, bool drained);
 

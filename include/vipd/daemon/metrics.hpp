@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -30,11 +31,25 @@ struct MetricsSnapshot {  // plain values, filled by the daemon on its own threa
     std::string interface, reason;
     std::uint64_t count = 0;
   };
+  struct BgpPeer {
+    std::string peer;
+    bool up = false;
+    std::uint64_t announced_prefixes = 0, updates_sent = 0;
+    // NOTIFICATIONs by error code (index = code, 0 = unknown code), as bgp::PeerStatus counts them.
+    std::array<std::uint64_t, 8> notifications_sent{}, notifications_received{};
+  };
+  struct FailoverGroup {  // one per VRRP instance (group and address family)
+    std::string group, family;
+    bool master = false;
+    std::uint64_t adverts_received = 0;
+    std::array<std::uint64_t, 5> transitions_to{};  // by failover::State
+  };
   std::vector<Vip> vips;
   std::vector<LinkDrops> drops;
+  std::vector<BgpPeer> bgp;
+  std::vector<FailoverGroup> failover;
   bool last_reload_success = true;
   double last_reload_timestamp_seconds = 0;
-  // Later issues add BGP and failover families here (and in build_families()).
 };
 
 // The text exposition of one snapshot (pure; what a scrape returns for it).

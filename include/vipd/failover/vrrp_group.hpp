@@ -17,6 +17,7 @@
 // Destroying a VrrpGroup calls nothing and sends nothing (a crash as the peers see it): use
 // shutdown() for a planned stop.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -74,6 +75,10 @@ class VrrpGroup {
     std::uint8_t priority = 0;
     std::uint64_t adverts_received = 0;  // valid adverts of our VRID
     std::uint64_t transitions = 0;
+    // Transitions into each state, indexed by failover::State (initialize, backup, master,
+    // releasing, fault): the metrics' {to} label.
+    std::array<std::uint64_t, 5> transitions_to{};
+    std::optional<std::chrono::steady_clock::time_point> last_transition;
     // When the last valid advert of our VRID from another router arrived (takeover is measured
     // from it: Master_Down_Interval after the master's last advert).
     std::optional<std::chrono::steady_clock::time_point> last_advert;
