@@ -26,6 +26,8 @@ PACKAGES=(
   bird2
   # more BGP interop peers (issue 6): FRR 8.4 and GoBGP 3.10
   frr gobgpd
+  # reference speaker for the BGP bench (bench/bgp_bench.sh): ExaBGP 4.2
+  exabgp
 )
 
 missing=()

@@ -1,0 +1,320 @@
+// Interop through the daemon binary users run: `vipd --config` inside the node namespace of the BGP
+// lab (bgp_lab.hpp) against FRR 8.4, BIRD 2.0.12 and GoBGP 3.10 in the peer namespace. Covers what
+// the in-process speaker tests cannot: config -> allocation -> speaker wiring, `vipctl --json status`,
+// SIGHUP reloads, SIGTERM (Administrative Shutdown) and SIGKILL (TCP close, or the peer's hold timer
+// when the node has gone dark).
+// Root only; skipped otherwise or when the router is not installed.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "integration/bgp_lab.hpp"
+
+namespace vipd::testlab::bgp {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kHold = 3;  // seconds, both sides: the smallest RFC 4271 allows, keeps the SIGKILL case short
+
+bool have(const char* path) { return std::filesystem::exists(path); }
+
+#define REQUIRE_LAB(binary)                                          \
+  if (!is_root()) GTEST_SKIP() << "needs root (network namespaces)"; \
+  if (!have(binary)) GTEST_SKIP() << binary << " not installed (scripts/deps.sh)"
+
+struct NodeConfig {
+  std::uint32_t my_as = 64512;
+  std::string password;
+  bool with_services = true;
+};
+
+// The seed's shape: one peer, a v4 and a v6 `protocol: bgp` pool, one service each.
+std::string node_yaml(const NodeConfig& c, const std::string& socket) {
+  std::string y = "peers:\n  - peer-address: " + peer_v4 + "\n    peer-asn: 64512\n    my-asn: " +
+                  std::to_string(c.my_as) + "\n    hold-time: " + std::to_string(kHold) + "s\n";
+  if (!c.password.empty()) y += "    password: \"" + c.password + "\"\n";
+  y += "address-pools:\n"
+       "  - {name: routed, protocol: bgp, addresses: [192.168.10.0/24]}\n"
+       "  - {name: routed6, protocol: bgp, addresses: [\"fd00:10::/120\"]}\n";
+  if (c.with_services)
+    y += "services:\n  - {name: web, pool: routed, address: 192.168.10.1}\n"
+         "  - {name: web6, pool: routed6, address: \"fd00:10::1\"}\n";
+  y += "control: {socket: " + socket + "}\n";
+  return y;
+}
+
+// The vipd binary in the node namespace, with its config, state and control socket in a temp dir.
+class Vipd {
+ public:
+  Vipd(const Netns& ns, const NodeConfig& c) : ns_(ns), dir_("/tmp/" + unique_name("vbgpd")) {
+    std::filesystem::create_directories(dir_);
+    write_config(c);
+    process_ = std::make_unique<Process>(
+        &ns, std::vector<std::string>{VIPD_BINARY, "--config", dir_ + "/vipd.yaml", "--state-dir", dir_ + "/state",
+                                      "--log-level", "debug"},
+        dir_ + "/vipd.log");
+  }
+  ~Vipd() {
+    process_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  void write_config(const NodeConfig& c) { std::ofstream(dir_ + "/vipd.yaml") << node_yaml(c, dir_ + "/vipd.sock"); }
+  Process& process() { return *process_; }
+  std::string log() const { return process_->log(); }
+  CommandResult vipctl(const std::string& args) const {
+#ifdef VIPCTL_BINARY
+    return ns_.run(std::string(VIPCTL_BINARY) + " --socket " + dir_ + "/vipd.sock " + args);
+#else
+    return {127, "vipctl not built"};
+#endif
+  }
+  // The one peer's entry of `vipctl --json status` (null when unavailable).
+  nlohmann::json peer_status() const {
+    const auto out = vipctl("--json status");
+    const auto j = nlohmann::json::parse(out.output, nullptr, false);
+    if (out.exit_code != 0 || j.is_discarded() || !j.contains("bgp") || j["bgp"].empty()) return nullptr;
+    return j["bgp"][0];
+  }
+
+ private:
+  const Netns& ns_;
+  std::string dir_;
+  std::unique_ptr<Process> process_;
+};
+
+// FRR's view of the node as a neighbour (`show bgp neighbors <node> json`), or null. Callers keep it
+// non-const: operator[] on a const json with a missing key is undefined behaviour, and a field that
+// is absent must fail the assertion, not crash the test before the lab is torn down.
+nlohmann::json frr_neighbor(Frr& frr) {
+  const auto j = nlohmann::json::parse(frr.vty("show bgp neighbors " + node_v4 + " json").output, nullptr, false);
+  if (j.is_discarded() || !j.contains(node_v4)) return nullptr;
+  return j[node_v4];
+}
+
+// A string field of FRR's JSON ("" when absent), so failures print the text, not a pointer.
+std::string field(const nlohmann::json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+RouterOptions frr_options(std::uint32_t node_as = 64512, std::string password = "") {
+  RouterOptions o;
+  o.node_as = node_as;
+  o.hold = kHold;
+  o.password = std::move(password);
+  return o;
+}
+
+long long ms_since(Clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+}
+
+// FRR with vipd up and both VIPs installed: the starting point of most tests below.
+struct FrrLab {
+  Link link;
+  Frr frr{link.peer, frr_options()};
+  Vipd vipd{link.node, NodeConfig{}};
+
+  void wait_installed() {
+    ASSERT_TRUE(wait_until([&] { return frr.has_route("192.168.10.1/32", node_v4); }, 10s))
+        << frr.route_detail("192.168.10.1/32") << "\nvipd log:\n" << vipd.log();
+  }
+};
+
+// 1. Both families through the binary: v4 valid/best/in the kernel via the node, v6 over MP-BGP on
+// the IPv4 session with the node's IPv6 next hop, and vipctl showing the session.
+TEST(BgpDaemonPeer, FrrIbgpBothFamiliesAndVipctlStatus) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  FrrLab lab;
+  lab.wait_installed();
+  const auto d4 = lab.frr.route_detail("192.168.10.1/32");
+  EXPECT_NE(d4.find("internal"), std::string::npos) << d4;
+  EXPECT_NE(d4.find("Origin incomplete"), std::string::npos) << d4;
+  EXPECT_TRUE(wait_until([&] { return lab.frr.in_kernel("192.168.10.1"); }, 5s))
+      << lab.link.peer.run("ip route").output;
+  ASSERT_TRUE(wait_until([&] { return lab.frr.has_route("fd00:10::1/128", node_v6); }, 5s))
+      << lab.frr.route_detail("fd00:10::1/128");
+  // Learnt from the IPv4 session (FRR has no other neighbour), installed via the node's v6 address.
+  EXPECT_NE(lab.frr.route_detail("fd00:10::1/128").find(node_v6 + " from " + node_v4), std::string::npos)
+      << lab.frr.route_detail("fd00:10::1/128");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return lab.link.peer.run("ip -6 route show fd00:10::1 proto bgp").output.find("via " + node_v6) !=
+               std::string::npos;
+      },
+      5s));
+  auto n = frr_neighbor(lab.frr);
+  ASSERT_FALSE(n.is_null());
+  EXPECT_EQ(field(n, "bgpState"), "Established");
+
+  nlohmann::json peer;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        peer = lab.vipd.peer_status();
+        return !peer.is_null() && peer["state"] == "Established" && peer["prefixes_sent"] == 2;
+      },
+      5s))
+      << lab.vipd.vipctl("--json status").output;
+  EXPECT_EQ(field(peer, "peer"), "10.99.0.1");
+  const auto human = lab.vipd.vipctl("status");
+  EXPECT_EQ(human.exit_code, 0) << human.output;
+  EXPECT_NE(human.output.find("Established"), std::string::npos) << human.output;
+}
+
+// 2. SIGHUP after removing the services: both routes withdrawn, same session (no flap).
+TEST(BgpDaemonPeer, SighupReloadWithdrawsWithoutFlap) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  FrrLab lab;
+  lab.wait_installed();
+  ASSERT_TRUE(wait_until([&] { return lab.frr.has_route("fd00:10::1/128", node_v6); }, 5s));
+  auto before = frr_neighbor(lab.frr);
+  ASSERT_EQ(before["connectionsEstablished"], 1) << before.dump();
+
+  NodeConfig c;
+  c.with_services = false;
+  lab.vipd.write_config(c);
+  lab.vipd.process().signal(SIGHUP);
+  EXPECT_TRUE(wait_until([&] { return !lab.frr.has_route("192.168.10.1/32", node_v4); }, 3s)) << lab.vipd.log();
+  EXPECT_TRUE(wait_until([&] { return !lab.frr.has_route("fd00:10::1/128", node_v6); }, 3s));
+  EXPECT_TRUE(wait_until([&] { return !lab.frr.in_kernel("192.168.10.1"); }, 3s));
+
+  // Give a flap the chance to show (a reset would take at least a connect round).
+  std::this_thread::sleep_for(1500ms);
+  auto after = frr_neighbor(lab.frr);
+  EXPECT_EQ(field(after, "bgpState"), "Established") << after.dump();
+  EXPECT_EQ(after["connectionsEstablished"], 1) << after.dump();
+  EXPECT_EQ(after["connectionsDropped"], before["connectionsDropped"]) << after.dump();
+  EXPECT_GE(after["bgpTimerUpMsec"].get<long long>(), before["bgpTimerUpMsec"].get<long long>());
+  auto peer = lab.vipd.peer_status();
+  ASSERT_FALSE(peer.is_null());
+  EXPECT_EQ(peer["prefixes_sent"], 0) << peer.dump();
+}
+
+// 3. SIGTERM: routes gone at once, FRR records the Administrative Shutdown NOTIFICATION (RFC 8203
+// text included). FRR 8.4 counts one NOTIFICATION on the wire twice in notificationsRecv, so the
+// count is not asserted exactly.
+TEST(BgpDaemonPeer, SigtermWithdrawsAtOnceWithAdministrativeShutdown) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  FrrLab lab;
+  lab.wait_installed();
+  const auto t0 = Clock::now();
+  lab.vipd.process().signal(SIGTERM);
+  ASSERT_TRUE(wait_until([&] { return !lab.frr.has_route("192.168.10.1/32", node_v4); }, 1s));
+  const auto gone_ms = ms_since(t0);
+  std::printf("SIGTERM: route gone at FRR after %lld ms\n", gone_ms);
+  EXPECT_LT(gone_ms, 1000);
+  EXPECT_FALSE(lab.frr.has_route("fd00:10::1/128", node_v6));
+  ASSERT_TRUE(wait_until([&] { return !lab.vipd.process().running(); }, 2s)) << lab.vipd.log();
+  EXPECT_EQ(lab.vipd.process().stop(), 0) << lab.vipd.log();
+  auto n = frr_neighbor(lab.frr);
+  ASSERT_FALSE(n.is_null());
+  EXPECT_NE(field(n, "bgpState"), "Established");
+  EXPECT_EQ(field(n, "lastResetDueTo"), "BGP Notification received") << n.dump();
+  EXPECT_EQ(field(n, "lastNotificationReason"), "Cease/Administrative Shutdown") << n.dump();
+  EXPECT_EQ(field(n, "lastErrorCodeSubcode"), "0602") << n.dump();
+  EXPECT_EQ(field(n, "lastShutdownDescription"), "vipd shutting down") << n.dump();
+  EXPECT_GE(n["messageStats"]["notificationsRecv"].get<int>(), 1) << n.dump();
+}
+
+// 4a. SIGKILL of the process: vipd can send nothing, but the kernel closes its TCP socket (FIN), so
+// FRR drops the session at once as "Peer closed the session" — and has received no NOTIFICATION.
+TEST(BgpDaemonPeer, SigkillClosesTheSessionWithoutNotification) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  FrrLab lab;
+  lab.wait_installed();
+  const auto t0 = Clock::now();
+  lab.vipd.process().signal(SIGKILL);
+  ASSERT_TRUE(wait_until([&] { return !lab.frr.has_route("192.168.10.1/32", node_v4); }, 2s));
+  std::printf("SIGKILL (TCP FIN reaches FRR): route gone after %lld ms\n", ms_since(t0));
+  auto n = frr_neighbor(lab.frr);
+  ASSERT_FALSE(n.is_null());
+  EXPECT_EQ(field(n, "lastResetDueTo"), "Peer closed the session") << n.dump();
+  EXPECT_EQ(n["messageStats"]["notificationsRecv"], 0) << n.dump();
+  EXPECT_FALSE(n.contains("lastNotificationReason")) << n.dump();
+}
+
+// 4b. SIGKILL of a node that has gone dark (crash, cable cut on the node side): a blackhole route
+// on the node swallows the FIN and every later segment, so only FRR's hold timer (3 s) can notice.
+// The route must stay until then: nothing vipd did told FRR earlier.
+TEST(BgpDaemonPeer, SigkillOfADarkNodeWaitsForTheHoldTimer) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  FrrLab lab;
+  lab.wait_installed();
+  // Let a few keepalives flow so the hold timer runs on its negotiated value.
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_EQ(frr_neighbor(lab.frr)["bgpTimerHoldTimeMsecs"], kHold * 1000);
+  lab.link.node.must("ip route add blackhole " + peer_v4 + "/32");
+  const auto t0 = Clock::now();
+  lab.vipd.process().signal(SIGKILL);
+  const bool gone = wait_until([&] { return !lab.frr.has_route("192.168.10.1/32", node_v4); }, std::chrono::seconds(kHold + 2));
+  const auto gone_ms = ms_since(t0);
+  std::printf("SIGKILL of a dark node: route gone after %lld ms (hold %d s)\n", gone_ms, kHold);
+  ASSERT_TRUE(gone) << frr_neighbor(lab.frr).dump();
+  // The last keepalive reached FRR at most one keepalive interval (1 s) before the kill; 500 ms more
+  // of slack for a loaded machine still leaves it an order of magnitude above the FIN case (4a).
+  EXPECT_GE(gone_ms, (kHold - 1) * 1000 - 500);
+  EXPECT_LE(gone_ms, (kHold + 2) * 1000);
+  auto n = frr_neighbor(lab.frr);
+  // FRR 8.4 reports its own expiry as the NOTIFICATION it sent (Hold Timer Expired, 4/0).
+  EXPECT_EQ(field(n, "lastResetDueTo"), "BGP Notification send") << n.dump();
+  EXPECT_EQ(field(n, "lastNotificationReason"), "Hold Timer Expired") << n.dump();
+  EXPECT_EQ(field(n, "lastErrorCodeSubcode"), "0400") << n.dump();
+  EXPECT_EQ(n["messageStats"]["notificationsRecv"], 0) << n.dump();
+}
+
+// 5. The same binary against BIRD (eBGP 64513 -> 64512) and GoBGP (iBGP).
+TEST(BgpDaemonPeer, BirdEbgpRoutesViaTheNode) {
+  REQUIRE_LAB("/usr/sbin/bird");
+  Link link;
+  Bird bird(link.peer, frr_options(64513));
+  NodeConfig c;
+  c.my_as = 64513;
+  Vipd vipd(link.node, c);
+  ASSERT_TRUE(wait_until([&] { return bird.has_route("192.168.10.1/32", node_v4); }, 10s))
+      << bird.route_detail("192.168.10.1/32") << "\nvipd log:\n" << vipd.log();
+  EXPECT_NE(bird.route_detail("192.168.10.1/32").find("BGP.as_path: 64513"), std::string::npos);
+  EXPECT_TRUE(wait_until([&] { return bird.has_route("fd00:10::1/128", node_v6); }, 5s))
+      << bird.route_detail("fd00:10::1/128");
+}
+
+TEST(BgpDaemonPeer, GobgpIbgpRoutesViaTheNode) {
+  REQUIRE_LAB("/usr/bin/gobgpd");
+  Link link;
+  Gobgp gobgp(link.peer, frr_options());
+  Vipd vipd(link.node, NodeConfig{});
+  ASSERT_TRUE(wait_until([&] { return gobgp.has_route("192.168.10.1/32", node_v4); }, 10s))
+      << gobgp.route_detail("192.168.10.1/32") << "\nvipd log:\n" << vipd.log();
+  EXPECT_TRUE(wait_until([&] { return gobgp.has_route("fd00:10::1/128", node_v6); }, 5s))
+      << gobgp.route_detail("fd00:10::1/128");
+}
+
+// 6. TCP MD5 from the config file: a wrong `password:` never establishes; reloading with the right
+// one (a changed peer setting: that peer is reset) establishes and installs the route.
+TEST(BgpDaemonPeer, Md5WrongPasswordFailsRightOneEstablishes) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  Link link;
+  Frr frr(link.peer, frr_options(64512, "s3cret"));
+  NodeConfig c;
+  c.password = "wrong";
+  Vipd vipd(link.node, c);
+  EXPECT_FALSE(wait_until([&] { return frr.established(); }, 4s));
+  auto peer = vipd.peer_status();
+  ASSERT_FALSE(peer.is_null()) << vipd.vipctl("--json status").output;
+  EXPECT_NE(field(peer, "state"), "Established");
+  EXPECT_FALSE(frr.has_route("192.168.10.1/32", node_v4));
+
+  c.password = "s3cret";
+  vipd.write_config(c);
+  vipd.process().signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return frr.has_route("192.168.10.1/32", node_v4); }, 10s)) << vipd.log();
+  EXPECT_TRUE(frr.established());
+}
+
+}  // namespace
+}  // namespace vipd::testlab::bgp
