@@ -61,6 +61,19 @@ int run_check(const std::vector<std::string>& config_files, const std::string& s
     out << fmt::format("  {:<16} {} port {} peer-asn {} my-asn {} hold {}s{}\n", p.name,
                        p.peer_address.to_string(), p.peer_port, p.peer_asn, p.my_asn, p.hold_time.count() / 1000,
                        p.password.empty() ? "" : " md5");
+  if (!model.failover.vrrp.empty()) {
+    out << "\nFailover (VRRPv3):\n";
+    for (const auto& g : model.failover.vrrp)
+      out << fmt::format("  {:<16} interface {} vrid {} priority {} advert {}ms preempt {}{} pools [{}]{}\n", g.name,
+                         g.interface, g.vrid, g.priority, g.advert_interval.count(), g.preempt ? "yes" : "no",
+                         g.preempt_delay.count() > 0 ? fmt::format(" (delay {}ms)", g.preempt_delay.count()) : "",
+                         join(g.pools),
+                         g.unicast_peers.empty() ? std::string(" multicast") : " unicast to " + [&] {
+                           std::string peers;
+                           for (const auto& p : g.unicast_peers) peers += (peers.empty() ? "" : ", ") + p.to_string();
+                           return peers;
+                         }());
+  }
   if (!model.interfaces.allow.empty() || !model.interfaces.deny.empty())
     out << fmt::format("\nInterfaces: allow [{}] deny [{}] require-subnet {}\n", join(model.interfaces.allow),
                        join(model.interfaces.deny), model.interfaces.require_subnet ? "true" : "false");

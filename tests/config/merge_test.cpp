@@ -107,6 +107,19 @@ TEST_F(MergeTest, UnreadableFileIsReportedAndOthersStillChecked) {
   EXPECT_THAT(d.error()[0].message, HasSubstr("is a directory"));
 }
 
+TEST_F(MergeTest, FailoverExampleLoadsWithoutErrorsOrWarnings) {
+  auto r = load_files({std::string(VIPD_TEST_DATA_DIR) + "/../../../config/failover.example.yaml"});
+  ASSERT_TRUE(r.ok()) << r.error()[0].format();
+  EXPECT_THAT(formatted(r->warnings), ::testing::IsEmpty());
+  ASSERT_EQ(r->model.failover.vrrp.size(), 1u);
+  const auto& g = r->model.failover.vrrp[0];
+  EXPECT_EQ(g.name, "lan");
+  EXPECT_EQ(g.vrid, 51);
+  EXPECT_EQ(g.priority, 150);
+  EXPECT_EQ(g.advert_interval, std::chrono::milliseconds(100));
+  EXPECT_EQ(g.pools, std::vector<std::string>{"lan"});
+}
+
 TEST_F(MergeTest, ExampleConfigLoadsWithoutErrorsOrWarnings) {
   auto r = load_files({std::string(VIPD_TEST_DATA_DIR) + "/../../../config/vipd.example.yaml"});
   ASSERT_TRUE(r.ok()) << r.error()[0].format();
