@@ -4,6 +4,9 @@
 //   closed loop: one request at a time at a fixed rate; latency = kernel RX timestamp of the reply
 //                (SO_TIMESTAMPNS) - clock read right before sendto(); prints p50/p90/p99/max.
 //   open loop:   one thread sends flat out, another counts replies; prints sent/s, answered/s, loss.
+//   watch:       a failover probe: one request every --interval-ms for --duration-ms (or until SIGTERM /
+//                SIGINT), records which MACs answered each request and when; prints who answered,
+//                unanswered probes, probes answered by two MACs and the gap when the answering MAC changes.
 // Requests carry a per-request tag the responder must echo: the sender IP (ARP) or the IPv6 source
 // (NS) cycles through `--tags` consecutive addresses from `--source`; the reply goes back to it.
 // Every loop is bounded in count and time. Besides the human lines, one machine-readable line:
@@ -15,6 +18,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -28,6 +32,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
@@ -177,13 +182,16 @@ int tx_socket(const Setup& s) {
   return fd;
 }
 
-int rx_socket(const Setup& s) {
+// `all_arp`: let ARP requests through too (the watch mode records gratuitous ARP requests).
+int rx_socket(const Setup& s, bool all_arp = false) {
   const std::uint16_t proto = s.mode == Mode::arp ? ETH_P_ARP : ETH_P_IPV6;
   const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(proto));
   if (fd < 0) die("socket(AF_PACKET) for receiving");
   // Only replies reach us: ARP op 2, or IPv6 next header 58 with ICMPv6 type 136.
   std::vector<sock_filter> code;
-  if (s.mode == Mode::arp) {
+  if (s.mode == Mode::arp && all_arp) {
+    code = {BPF_STMT(BPF_RET | BPF_K, 0xffff)};
+  } else if (s.mode == Mode::arp) {
     code = {BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 1),
             BPF_STMT(BPF_RET | BPF_K, 0xffff), BPF_STMT(BPF_RET | BPF_K, 0)};
   } else {
@@ -411,31 +419,370 @@ int open_loop(const Setup& s, int count, double duration_s, int grace_ms, const 
   return answered > 0 ? 0 : 1;
 }
 
+// ---- watch mode: failover probe ----------------------------------------------------------------
+
+volatile sig_atomic_t g_stop_signal = 0;
+void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+// What one received frame says about the target.
+struct Seen {
+  enum Kind { none, reply, announce } kind = none;
+  int tag = -1;  // reply: the request tag it answers
+  Mac mac{};     // who answers / announces for the target
+};
+
+// Replies to our tagged requests, and announcements (gratuitous ARP with sender = target, unsolicited
+// NA for the target) that were not addressed to us.
+Seen classify(const Setup& s, const std::uint8_t* f, std::size_t n) {
+  Seen seen;
+  if (s.mode == Mode::arp) {
+    if (n < 42 || get16(f + 12) != 0x0806) return seen;
+    if (!std::equal(s.target.bytes().begin(), s.target.bytes().end(), f + 28)) return seen;  // sender = target
+    std::copy(f + 22, f + 28, seen.mac.begin());                                              // sender MAC
+    const int tag = match_reply(s, f, n);
+    if (tag >= 0) {
+      seen.kind = Seen::reply;
+      seen.tag = tag;
+    } else if (std::equal(s.target.bytes().begin(), s.target.bytes().end(), f + 38)) {
+      seen.kind = Seen::announce;  // gratuitous: target IP = sender IP = the VIP (request or reply)
+    }
+    return seen;
+  }
+  if (n < 78 || get16(f + 12) != 0x86dd || f[20] != 58 || f[54] != 136) return seen;
+  if (!std::equal(s.target.bytes().begin(), s.target.bytes().end(), f + 62)) return seen;
+  // The answering MAC: the target link-layer address option when present, else the Ethernet source.
+  std::copy(f + 6, f + 12, seen.mac.begin());
+  if (n >= 86 && f[78] == 2 && f[79] == 1) std::copy(f + 80, f + 86, seen.mac.begin());
+  const int tag = match_reply(s, f, n);
+  if (tag >= 0) {
+    seen.kind = Seen::reply;
+    seen.tag = tag;
+  } else if ((f[58] & 0x40) == 0) {
+    seen.kind = Seen::announce;  // unsolicited NA (S flag clear); solicited ones to others are not ours
+  }
+  return seen;
+}
+
+std::string mac_text(const Mac& m) {
+  char buf[18];
+  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return buf;
+}
+
+constexpr int max_watch_macs = 64;  // one bit each in a request's answer mask
+
+struct WatchMac {
+  Mac mac{};
+  std::int64_t first_ns = -1, last_ns = -1;  // replies, offsets from the start
+  std::uint64_t replies = 0;
+  std::uint64_t announces = 0;
+  std::int64_t first_announce_ns = -1;
+};
+
+struct WatchRequest {
+  std::int64_t tx_ns = 0;       // offset from the start
+  std::uint64_t answered_by = 0;  // bit per MAC index
+};
+
+struct WatchReply {
+  int mac = 0;
+  std::int64_t rx_ns = 0;  // offset from the start
+};
+
+class Watcher {
+ public:
+  Watcher(const Setup& s, std::size_t expected_requests) : s_(s) {
+    requests_.reserve(expected_requests);
+    replies_.reserve(expected_requests * 2);
+    last_seq_of_tag_.assign(static_cast<std::size_t>(s.tags), -1);
+  }
+
+  void sent(std::int64_t tx_ns) {
+    last_seq_of_tag_[requests_.size() % last_seq_of_tag_.size()] = static_cast<std::int64_t>(requests_.size());
+    requests_.push_back({tx_ns, 0});
+  }
+
+  void received(const Seen& seen, std::int64_t rx_ns) {
+    const int m = mac_index(seen.mac);
+    if (m < 0) {
+      ++overflow_;
+      return;
+    }
+    auto& mac = macs_[static_cast<std::size_t>(m)];
+    if (seen.kind == Seen::announce) {
+      if (mac.first_announce_ns < 0) mac.first_announce_ns = rx_ns;
+      ++mac.announces;
+      return;
+    }
+    // A tag names the latest request sent with it: replies come back within tags x interval.
+    const std::int64_t seq = last_seq_of_tag_[static_cast<std::size_t>(seen.tag)];
+    if (seq < 0) {
+      ++stray_;
+      return;
+    }
+    requests_[static_cast<std::size_t>(seq)].answered_by |= std::uint64_t{1} << m;
+    if (mac.first_ns < 0) mac.first_ns = rx_ns;
+    mac.last_ns = rx_ns;
+    ++mac.replies;
+    replies_.push_back({m, rx_ns});
+  }
+
+  int report(const std::string& label, int interval_ms, std::int64_t start_real_ns, std::int64_t sending_ns,
+             int stop_signal, std::uint64_t rx_drops) const {
+    // Offsets in ms; -1 stands for "never" (an unset offset).
+    const auto ms = [](std::int64_t ns) { return ns < 0 ? -1.0 : static_cast<double>(ns) / 1e6; };
+    std::uint64_t answered = 0, by_two = 0;
+    std::size_t run = 0, longest_run = 0;
+    std::vector<std::string> changes;  // who answered, each time the set of answering MACs changes
+    std::uint64_t previous = ~std::uint64_t{0};
+    for (const auto& r : requests_) {
+      if (r.answered_by != 0) ++answered;
+      if (__builtin_popcountll(r.answered_by) >= 2) ++by_two;
+      run = r.answered_by == 0 ? run + 1 : 0;
+      longest_run = std::max(longest_run, run);
+      if (r.answered_by != previous) {
+        std::string who;
+        for (int m = 0; m < static_cast<int>(macs_.size()); ++m)
+          if (r.answered_by >> m & 1) who += (who.empty() ? "" : "+") + mac_text(macs_[static_cast<std::size_t>(m)].mac);
+        char line[256];
+        std::snprintf(line, sizeof(line), "  %9.1f ms  %s", ms(r.tx_ns), who.empty() ? "(no answer)" : who.c_str());
+        changes.push_back(line);
+        previous = r.answered_by;
+      }
+    }
+    const std::uint64_t sent = requests_.size();
+
+    // The first MAC to answer, and the next MAC to answer after it (the takeover).
+    int first = -1, next = -1;
+    for (const auto& r : replies_) {
+      if (first < 0) first = r.mac;
+      if (r.mac != first) {
+        next = r.mac;
+        break;
+      }
+    }
+    double gap_ms = -1, switch_at_ms = -1, overlap_ms = 0;
+    if (next >= 0) {
+      const std::int64_t switch_ns = macs_[static_cast<std::size_t>(next)].first_ns;
+      std::int64_t last_old_before = -1;
+      for (const auto& r : replies_)
+        if (r.mac == first && r.rx_ns < switch_ns) last_old_before = std::max(last_old_before, r.rx_ns);
+      switch_at_ms = ms(switch_ns);
+      gap_ms = last_old_before < 0 ? -1 : ms(switch_ns - last_old_before);
+      // The old MAC also answered the probe the new one first answered: no gap at all for a client.
+      for (const auto& r : requests_) {
+        if ((r.answered_by >> next & 1) == 0) continue;
+        if (r.answered_by >> first & 1) gap_ms = 0;
+        break;
+      }
+      const std::int64_t old_last = macs_[static_cast<std::size_t>(first)].last_ns;
+      overlap_ms = old_last > switch_ns ? ms(old_last - switch_ns) : 0;
+    }
+    // Longest time without any reply, including a tail that never healed (up to the last send).
+    std::int64_t max_silence = 0, prev_rx = -1, last_rx = -1;
+    for (const auto& r : replies_) {
+      if (prev_rx >= 0) max_silence = std::max(max_silence, r.rx_ns - prev_rx);
+      prev_rx = std::max(prev_rx, r.rx_ns);
+      last_rx = prev_rx;
+    }
+    if (last_rx >= 0 && sending_ns > last_rx) max_silence = std::max(max_silence, sending_ns - last_rx);
+
+    std::printf("watch %s every %d ms for %.1f ms%s: sent %llu, answered %llu, unanswered %llu (longest run %zu), "
+                "answered by two MACs %llu, MACs %zu\n",
+                s_.target.to_string().c_str(), interval_ms, ms(sending_ns),
+                stop_signal ? " (stopped by signal)" : "", static_cast<unsigned long long>(sent),
+                static_cast<unsigned long long>(answered), static_cast<unsigned long long>(sent - answered),
+                longest_run, static_cast<unsigned long long>(by_two), macs_.size());
+    for (std::size_t m = 0; m < macs_.size(); ++m) {
+      const auto& w = macs_[m];
+      std::printf("  mac%zu %s: replies %llu, first %.1f ms, last %.1f ms, announcements %llu (first %.1f ms)\n", m,
+                  mac_text(w.mac).c_str(), static_cast<unsigned long long>(w.replies), ms(w.first_ns), ms(w.last_ns),
+                  static_cast<unsigned long long>(w.announces), ms(w.first_announce_ns));
+    }
+    if (next >= 0)
+      std::printf("  switch %s -> %s at %.1f ms: gap %.1f ms, old MAC kept answering %.1f ms after\n",
+                  mac_text(macs_[static_cast<std::size_t>(first)].mac).c_str(),
+                  mac_text(macs_[static_cast<std::size_t>(next)].mac).c_str(), switch_at_ms, gap_ms, overlap_ms);
+    std::printf("  answering MACs over time (probe send times):\n");
+    const std::size_t shown = std::min<std::size_t>(changes.size(), 40);
+    for (std::size_t i = 0; i < shown; ++i) std::printf("%s\n", changes[i].c_str());
+    if (shown < changes.size()) std::printf("  ... %zu more changes\n", changes.size() - shown);
+
+    std::printf("RESULT label=%s mode=watch proto=%s target=%s interval_ms=%d duration_ms=%.1f sent=%llu "
+                "answered=%llu unanswered=%llu max_unanswered_run=%zu answered_by_two=%llu macs=%zu gap_ms=%.1f "
+                "switch_at_ms=%.1f overlap_ms=%.1f max_silence_ms=%.1f changes=%zu stray=%llu rx_drops=%llu "
+                "signal=%d start_unix_us=%lld",
+                label.c_str(), mode_name(s_.mode), s_.target.to_string().c_str(), interval_ms, ms(sending_ns),
+                static_cast<unsigned long long>(sent), static_cast<unsigned long long>(answered),
+                static_cast<unsigned long long>(sent - answered), longest_run, static_cast<unsigned long long>(by_two),
+                macs_.size(), gap_ms, switch_at_ms, overlap_ms, ms(max_silence),
+                changes.empty() ? std::size_t{0} : changes.size() - 1,
+                static_cast<unsigned long long>(stray_ + overflow_), static_cast<unsigned long long>(rx_drops),
+                stop_signal, static_cast<long long>(start_real_ns / 1000));
+    for (std::size_t m = 0; m < macs_.size(); ++m) {
+      const auto& w = macs_[m];
+      std::printf(" mac%zu=%s mac%zu_replies=%llu mac%zu_first_ms=%.1f mac%zu_last_ms=%.1f mac%zu_announces=%llu "
+                  "mac%zu_first_announce_ms=%.1f",
+                  m, mac_text(w.mac).c_str(), m, static_cast<unsigned long long>(w.replies), m, ms(w.first_ns), m,
+                  ms(w.last_ns), m, static_cast<unsigned long long>(w.announces), m, ms(w.first_announce_ns));
+    }
+    std::printf("\n");
+    return 0;
+  }
+
+ private:
+  int mac_index(const Mac& mac) {
+    for (std::size_t i = 0; i < macs_.size(); ++i)
+      if (macs_[i].mac == mac) return static_cast<int>(i);
+    if (macs_.size() >= max_watch_macs) return -1;
+    macs_.push_back({});
+    macs_.back().mac = mac;
+    return static_cast<int>(macs_.size() - 1);
+  }
+
+  const Setup& s_;
+  std::vector<WatchRequest> requests_;
+  std::vector<WatchReply> replies_;
+  std::vector<WatchMac> macs_;
+  std::vector<std::int64_t> last_seq_of_tag_;
+  std::uint64_t stray_ = 0, overflow_ = 0;
+};
+
+// One request every `interval_ms` until `duration_ms` or SIGTERM/SIGINT (blocked by main() and only
+// let in while waiting in ppoll, so a signal never interrupts a half-recorded frame), then up to
+// `grace_ms` more for late replies (at most 50 ms once stopped by a signal).
+int watch_loop(const Setup& s, int interval_ms, int duration_ms, int grace_ms, const std::string& label,
+               const sigset_t& wait_mask) {
+  const auto frames = build_requests(s);
+  const int tx = tx_socket(s);
+  const int rx = rx_socket(s, /*all_arp=*/true);
+  flush(rx);
+  const std::int64_t period_ns = std::int64_t{interval_ms} * 1'000'000;
+  Watcher watcher(s, static_cast<std::size_t>(duration_ms / interval_ms + 2));
+
+  const std::int64_t start_real = now_ns(CLOCK_REALTIME);
+  const std::int64_t start_mono = now_ns(CLOCK_MONOTONIC);
+  const std::int64_t send_end = start_mono + std::int64_t{duration_ms} * 1'000'000;
+  std::printf("watching %s on ifindex %d every %d ms for at most %d ms\n", s.target.to_string().c_str(), s.ifindex,
+              interval_ms, duration_ms);
+  std::fflush(stdout);
+
+  std::array<std::uint8_t, 2048> buf{};
+  alignas(cmsghdr) std::array<char, 256> control{};
+  const auto drain = [&] {
+    for (;;) {
+      iovec iov{buf.data(), buf.size()};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control.data();
+      msg.msg_controllen = control.size();
+      const ssize_t n = recvmsg(rx, &msg, MSG_DONTWAIT);
+      if (n <= 0) return;
+      const Seen seen = classify(s, buf.data(), static_cast<std::size_t>(n));
+      if (seen.kind == Seen::none) continue;
+      std::int64_t rx_real = 0;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          timespec t{};
+          std::memcpy(&t, CMSG_DATA(c), sizeof(t));
+          rx_real = ns_of(t);
+        }
+      }
+      if (rx_real == 0) rx_real = now_ns(CLOCK_REALTIME);
+      watcher.received(seen, rx_real - start_real);
+    }
+  };
+  // Waits for frames until `until_mono`; false once a stop signal arrived.
+  const auto wait_until = [&](std::int64_t until_mono) {
+    const std::int64_t left = std::max<std::int64_t>(0, until_mono - now_ns(CLOCK_MONOTONIC));
+    pollfd p{rx, POLLIN, 0};
+    timespec ts{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+    const int r = ppoll(&p, 1, &ts, &wait_mask);
+    if (r < 0 && errno != EINTR) die("ppoll");
+    if (r > 0) drain();
+    return g_stop_signal == 0;
+  };
+
+  std::int64_t next_send = start_mono;
+  std::int64_t sending_ns = 0;
+  std::uint64_t seq = 0;
+  for (;;) {
+    const std::int64_t now = now_ns(CLOCK_MONOTONIC);
+    if (now >= send_end) break;
+    if (now >= next_send) {
+      const auto& f = frames[seq % static_cast<std::uint64_t>(s.tags)];
+      const std::int64_t tx_real = now_ns(CLOCK_REALTIME);
+      watcher.sent(tx_real - start_real);
+      if (send(tx, f.data(), f.size(), 0) < 0 && errno != ENOBUFS) die("send");
+      ++seq;
+      next_send += period_ns;
+      if (now > next_send) next_send = now + period_ns;  // fell behind: no burst to catch up
+      continue;
+    }
+    if (!wait_until(std::min(next_send, send_end))) break;
+  }
+  sending_ns = now_ns(CLOCK_REALTIME) - start_real;
+  const int grace = g_stop_signal ? std::min(grace_ms, 50) : grace_ms;
+  const std::int64_t grace_end = now_ns(CLOCK_MONOTONIC) + std::int64_t{grace} * 1'000'000;
+  while (now_ns(CLOCK_MONOTONIC) < grace_end) wait_until(grace_end);
+  drain();
+  const int rc = watcher.report(label, interval_ms, start_real, sending_ns, g_stop_signal, kernel_drops(rx));
+  close(tx);
+  close(rx);
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"vipd-l2load: ARP/NS load generator (closed loop latency, open loop throughput)"};
+  CLI::App app{"vipd-l2load: ARP/NS load generator (closed loop latency, open loop throughput, failover watch)"};
   std::string iface, mode_text = "arp", loop = "closed", target_text, source_text, label = "-";
   int rate = 1000, count = 5000, warmup = 50, timeout_ms = 100, tags = 16, grace_ms = 300;
+  int interval_ms = 10, duration_ms = 10'000;
   double duration_s = 2.0, max_seconds = 0;
   app.add_option("-i,--interface", iface, "interface to send on (in this namespace)")->required();
   app.add_option("-m,--mode", mode_text, "arp or ns")->check(CLI::IsMember({"arp", "ns"}));
-  app.add_option("-l,--loop", loop, "closed (paced, latency) or open (flat out, throughput)")
-      ->check(CLI::IsMember({"closed", "open"}));
+  app.add_option("-l,--loop", loop,
+                 "closed (paced, latency), open (flat out, throughput) or watch (failover probe: who answers)")
+      ->check(CLI::IsMember({"closed", "open", "watch"}));
   app.add_option("-t,--target", target_text, "address to resolve (IPv4 for arp, IPv6 for ns)")->required();
   app.add_option("-s,--source", source_text,
                  "first tag address (sender IP / IPv6 source); --tags consecutive addresses are used")
       ->required();
-  app.add_option("--tags", tags, "number of distinct source addresses (reply matching)")->check(CLI::Range(1, 256));
+  app.add_option("--tags", tags, "number of distinct source addresses (reply matching; default 16, watch 256)")
+      ->check(CLI::Range(1, 256));
   app.add_option("-r,--rate", rate, "closed loop: requests per second")->check(CLI::Range(1, 1'000'000));
   app.add_option("-n,--count", count, "closed loop: requests; open loop: upper bound")->check(CLI::Range(1, 100'000'000));
   app.add_option("--warmup", warmup, "closed loop: unmeasured requests first")->check(CLI::Range(0, 100'000));
   app.add_option("--timeout-ms", timeout_ms, "closed loop: wait per reply")->check(CLI::Range(1, 10'000));
   app.add_option("-d,--duration", duration_s, "open loop: seconds of sending")->check(CLI::Range(0.01, 600.0));
-  app.add_option("--grace-ms", grace_ms, "open loop: keep counting after the last send")->check(CLI::Range(0, 10'000));
+  app.add_option("--grace-ms", grace_ms, "open loop / watch: keep counting after the last send (default 300 / 100)")
+      ->check(CLI::Range(0, 10'000));
+  app.add_option("--interval-ms", interval_ms, "watch: one request every N ms")->check(CLI::Range(1, 10'000));
+  app.add_option("--duration-ms", duration_ms, "watch: stop sending after N ms (or at SIGTERM/SIGINT)")
+      ->check(CLI::Range(1, 3'600'000));
   app.add_option("--max-seconds", max_seconds, "hard limit for the whole run (default: derived)");
   app.add_option("--label", label, "free text copied into the RESULT line");
   CLI11_PARSE(app, argc, argv);
+
+  // Watch: SIGTERM/SIGINT end the probe with a report; they are only let in while waiting in ppoll.
+  sigset_t stop_signals, wait_mask;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  if (loop == "watch") {
+    sigprocmask(SIG_BLOCK, &stop_signals, &wait_mask);
+    sigdelset(&wait_mask, SIGTERM);
+    sigdelset(&wait_mask, SIGINT);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    if (app.count("--tags") == 0) tags = 256;  // a tag then repeats every 256 probes (2.56 s at 10 ms)
+    if (app.count("--grace-ms") == 0) grace_ms = 100;
+  }
 
   Setup s;
   s.mode = mode_text == "arp" ? Mode::arp : Mode::ns;
@@ -453,6 +800,7 @@ int main(int argc, char** argv) {
   }
   s.target = *target;
   s.source = *source;
+  if (loop == "watch") return watch_loop(s, interval_ms, duration_ms, grace_ms, label, wait_mask);
   if (loop == "closed") {
     if (max_seconds <= 0) max_seconds = 5.0 + 2.0 * (count + warmup) / rate;
     return closed_loop(s, rate, count, warmup, timeout_ms, max_seconds, label);

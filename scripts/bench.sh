@@ -24,3 +24,5 @@ if [ "$quick" = 0 ] && [ -x bench/l2_bench.sh ]; then
   echo "== l2_bench.sh (kernel vs vipd on the same veth)"
   BUILD="$(pwd)/build" bench/l2_bench.sh
 fi
+if [ "$quick" = 0 ] && [ -x bench/bgp_bench.sh ]; then echo "== bgp_bench.sh (vipd vs ExaBGP into FRR and BIRD)"; bench/bgp_bench.sh build; fi
+if [ "$quick" = 0 ] && [ -x bench/failover_bench.sh ]; then echo "== failover_bench.sh (vipd vs keepalived, 1 run)"; bench/failover_bench.sh build --quick; fi
