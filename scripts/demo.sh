@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job: installs dependencies, builds vipd, builds the seed's lab (a node with two
 # links on one L2 domain, and a client), shows the kernel's naive answer (two MACs for one VIP)
-# next to vipd's (exactly one), prints a verdict table and tears the lab down.
+# next to vipd's (exactly one), prints a verdict table; then adds a second node and shows failover
+# (VRRPv3) with a 10 ms ARP probe: a crash (kill -9) and a planned stop (SIGTERM). Tears the lab down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -13,16 +14,17 @@ fi
 
 ./scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" --target vipd >/dev/null
+cmake --build build -j"$(nproc)" --target vipd vipctl vipd-l2load >/dev/null
 VIPD="$ROOT/build/src/daemon/vipd"
+L2LOAD="$ROOT/build/bench/vipd-l2load"
 
-SW=vipd-demo-sw; NODE=vipd-demo-node; CLI=vipd-demo-client
+SW=vipd-demo-sw; NODE=vipd-demo-node; NODE2=vipd-demo-node2; CLI=vipd-demo-client
 WORK=$(mktemp -d /tmp/vipd-demo.XXXXXX)
-VIPD_PID=""
+VIPD_PID=""; VIPD2_PID=""
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 teardown() {
-  [ -n "$VIPD_PID" ] && kill "$VIPD_PID" 2>/dev/null && wait "$VIPD_PID" 2>/dev/null || true
-  for ns in $CLI $NODE $SW; do
+  for pid in $VIPD_PID $VIPD2_PID; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+  for ns in $CLI $NODE $NODE2 $SW; do
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
   done
@@ -112,7 +114,77 @@ printf '%-28s %-44s %s\n' "kernel, NDP fd77::100" "$(echo "$nn" | summary)" "$(v
 printf '%-28s %-44s %s\n' "vipd,   ARP 10.77.0.100" "$(echo "$va" | summary)" "$(verdict "$va")"
 printf '%-28s %-44s %s\n' "vipd,   NDP fd77::100" "$(echo "$vn" | summary)" "$(verdict "$vn")"
 if [ "$(verdict "$va")" = "one MAC (eth0)" ] && [ "$(verdict "$vn")" = "one MAC (eth0)" ]; then
-  echo "RESULT: vipd answers on exactly one link; the lab is torn down."
+  echo "RESULT: vipd answers on exactly one link."
 else
   echo "RESULT: unexpected answers from vipd (see above)"; exit 1
+fi
+
+echo
+echo "== 3. failover: a second node (eth0 10.77.0.11, 02:77:00:00:20:00) joins; VRRPv3 group 'lan',"
+echo "   node priority 150, node2 priority 100, adverts every 100 ms. The client probes 10.77.0.100"
+echo "   with one ARP request every 10 ms (vipd-l2load watch) while we crash / stop the master."
+mkns $NODE2
+plug $NODE2 eth0 02:77:00:00:20:00 pn2
+nsx $NODE2 ip addr add 10.77.0.11/24 dev eth0
+failover_config() {  # failover_config PRIORITY SOCKET
+  cat <<EOC
+interfaces: {allow: [eth0]}
+address-pools: [{name: lan, protocol: layer2, addresses: [10.77.0.100/32]}]
+services: [{name: web, pool: lan}]
+failover:
+  vrrp: [{name: lan, interface: eth0, vrid: 51, priority: $1, advert-interval: 100ms, pools: [lan]}]
+gratuitous: {count: 3, interval: 100ms}
+control: {socket: $2}
+metrics: {listen: ""}
+EOC
+}
+failover_config 150 "$WORK/n1.sock" >"$WORK/n1.yaml"
+failover_config 100 "$WORK/n2.sock" >"$WORK/n2.yaml"
+start_node() {  # start_node NS N -> pid in STARTED_PID
+  ip netns exec "$1" "$VIPD" --config "$WORK/n$2.yaml" --state-dir "$WORK/state$2" >>"$WORK/n$2.log" 2>&1 &
+  STARTED_PID=$!
+}
+wait_master() {  # wait_master SOCKET
+  for _ in $(seq 60); do
+    "$ROOT/build/src/vipctl/vipctl" --socket "$1" --json status 2>/dev/null | grep -q '"state": *"master"' && return 0
+    sleep 0.1
+  done
+  return 1
+}
+start_node $NODE 1; VIPD_PID=$STARTED_PID
+start_node $NODE2 2; VIPD2_PID=$STARTED_PID
+wait_master "$WORK/n1.sock" || { echo "node never became master"; cat "$WORK/n1.log"; exit 1; }
+sleep 0.3
+probe() {  # probe ACTION-AFTER-MS COMMAND... ; prints the probe's RESULT line
+  nsx $CLI "$L2LOAD" -i eth0 -l watch -t 10.77.0.100 -s 10.77.0.200 --tags 50 --interval-ms 10 \
+    --duration-ms 2000 --label demo >"$WORK/probe.out" 2>&1 &
+  local probe_pid=$!
+  sleep "$1"; shift
+  "$@"
+  wait "$probe_pid" || true
+  grep '^RESULT' "$WORK/probe.out"
+}
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+show() {  # show TITLE RESULT-LINE
+  printf '   %-34s sent %4s  unanswered %3s  answered by two MACs %3s  gap %6s ms  (%s -> %s)\n' "$1" \
+    "$(field "$2" sent)" "$(field "$2" unanswered)" "$(field "$2" answered_by_two)" "$(field "$2" gap_ms)" \
+    "$(field "$2" mac0)" "$(field "$2" mac1)"
+}
+echo "\$ kill -9 <node's vipd>      (crash: node2 takes over after 3 x 100 ms + skew)"
+crash=$(probe 0.5 kill -9 "$VIPD_PID"); wait "$VIPD_PID" 2>/dev/null || true; VIPD_PID=""
+show "crash (kill -9 of the master)" "$crash"
+echo "\$ restart node's vipd         (preempt: it takes the VIP back)"
+start_node $NODE 1; VIPD_PID=$STARTED_PID
+wait_master "$WORK/n1.sock" || { echo "node did not take the VIP back"; cat "$WORK/n1.log"; exit 1; }
+sleep 0.5
+echo "\$ kill -TERM <node's vipd>   (planned stop: priority 0, keeps answering until node2 is master)"
+planned=$(probe 0.5 kill -TERM "$VIPD_PID"); wait "$VIPD_PID" 2>/dev/null || true; VIPD_PID=""
+show "planned stop (SIGTERM)" "$planned"
+echo "   node2's failover log:"; grep -h 'failover' "$WORK/n2.log" | sed 's/^/   | /'
+if [ "$(field "$crash" answered_by_two)" = 0 ] && [ "$(field "$planned" unanswered)" = 0 ] &&
+   [ "$(field "$crash" macs)" = 2 ] && [ "$(field "$planned" macs)" = 2 ]; then
+  echo "RESULT: one MAC per link; failover without two MACs on a crash and without loss on a planned stop."
+  echo "        The lab is torn down."
+else
+  echo "RESULT: unexpected failover behaviour (see above)"; exit 1
 fi
