@@ -2,7 +2,7 @@
 // lab (bgp_lab.hpp) against FRR 8.4, BIRD 2.0.12 and GoBGP 3.10 in the peer namespace. Covers what
 // the in-process speaker tests cannot: config -> allocation -> speaker wiring, `vipctl --json status`,
 // SIGHUP reloads, SIGTERM (Administrative Shutdown) and SIGKILL (TCP close, or the peer's hold timer
-// when the node has gone dark).
+// when the node has gone dark), and the BGP metrics as a scrape of the daemon's endpoint shows them.
 // Root only; skipped otherwise or when the router is not installed.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +11,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <sstream>
 
 #include "integration/bgp_lab.hpp"
 
@@ -21,6 +25,9 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kHold = 3;  // seconds, both sides: the smallest RFC 4271 allows, keeps the SIGKILL case short
+// The node namespace is the test's own, so any port is free there; not the default 9477, so a
+// scrape that answers proves the config's `metrics:` was honoured.
+constexpr int kMetricsPort = 19477;
 
 bool have(const char* path) { return std::filesystem::exists(path); }
 
@@ -46,6 +53,7 @@ std::string node_yaml(const NodeConfig& c, const std::string& socket) {
     y += "services:\n  - {name: web, pool: routed, address: 192.168.10.1}\n"
          "  - {name: web6, pool: routed6, address: \"fd00:10::1\"}\n";
   y += "control: {socket: " + socket + "}\n";
+  y += "metrics: {listen: \"127.0.0.1:" + std::to_string(kMetricsPort) + "\"}\n";
   return y;
 }
 
@@ -82,12 +90,54 @@ class Vipd {
     if (out.exit_code != 0 || j.is_discarded() || !j.contains("bgp") || j["bgp"].empty()) return nullptr;
     return j["bgp"][0];
   }
+  // One scrape of the metrics endpoint from inside the node namespace ("" when it fails).
+  std::string metrics() const {
+    const auto out = ns_.run("curl -sf --max-time 2 http://127.0.0.1:" + std::to_string(kMetricsPort) + "/metrics");
+    return out.exit_code == 0 ? out.output : "";
+  }
 
  private:
   const Netns& ns_;
   std::string dir_;
   std::unique_ptr<Process> process_;
 };
+
+using Labels = std::map<std::string, std::string>;
+
+// The value of the sample `name` whose label set is exactly `labels` in a text exposition, or
+// nullopt when there is none (a notification code only appears once counted).
+std::optional<double> sample(const std::string& text, const std::string& name, const Labels& labels) {
+  static const std::regex line_re(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?\s+(\S+))");
+  static const std::regex label_re(R"re(([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)")re");
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (line.empty() || line[0] == '#' || !std::regex_search(line, m, line_re) || m[1] != name) continue;
+    Labels found;
+    const std::string ls = m[2];
+    for (std::sregex_iterator it(ls.begin(), ls.end(), label_re), end; it != end; ++it) found[(*it)[1]] = (*it)[2];
+    if (found == labels) return std::stod(m[3]);
+  }
+  return std::nullopt;
+}
+
+// The peer's series of vipd_bgp_*; -1 when absent, so a missing series fails comparisons visibly.
+double bgp_metric(const std::string& text, const std::string& name) {
+  return sample(text, "vipd_bgp_" + name, {{"peer", peer_v4}}).value_or(-1);
+}
+double notifications(const std::string& text, const std::string& direction, int code) {
+  return sample(text, "vipd_bgp_notifications_total",
+                {{"peer", peer_v4}, {"direction", direction}, {"code", std::to_string(code)}})
+      .value_or(0);
+}
+// Every vipd_bgp_notifications_total line, for failure messages and "none counted" checks.
+std::string notification_lines(const std::string& text) {
+  std::string out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("vipd_bgp_notifications_total{", 0) == 0) out += line + "\n";
+  return out;
+}
 
 // FRR's view of the node as a neighbour (`show bgp neighbors <node> json`), or null. Callers keep it
 // non-const: operator[] on a const json with a missing key is undefined behaviour, and a field that
@@ -165,6 +215,20 @@ TEST(BgpDaemonPeer, FrrIbgpBothFamiliesAndVipctlStatus) {
   const auto human = lab.vipd.vipctl("status");
   EXPECT_EQ(human.exit_code, 0) << human.output;
   EXPECT_NE(human.output.find("Established"), std::string::npos) << human.output;
+
+  // The same session in a scrape of the configured metrics endpoint.
+  std::string m;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        m = lab.vipd.metrics();
+        return bgp_metric(m, "session_up") == 1 && bgp_metric(m, "announced_prefixes") == 2;
+      },
+      5s))
+      << m;
+  EXPECT_EQ(bgp_metric(m, "session_up"), 1) << m;
+  EXPECT_EQ(bgp_metric(m, "announced_prefixes"), 2) << m;  // both VIPs (v4 and v6)
+  EXPECT_GE(bgp_metric(m, "updates_sent_total"), 1) << m;
+  EXPECT_EQ(notification_lines(m), "") << "a healthy session counted NOTIFICATIONs";
 }
 
 // 2. SIGHUP after removing the services: both routes withdrawn, same session (no flap).
@@ -266,6 +330,67 @@ TEST(BgpDaemonPeer, SigkillOfADarkNodeWaitsForTheHoldTimer) {
   EXPECT_EQ(field(n, "lastNotificationReason"), "Hold Timer Expired") << n.dump();
   EXPECT_EQ(field(n, "lastErrorCodeSubcode"), "0400") << n.dump();
   EXPECT_EQ(n["messageStats"]["notificationsRecv"], 0) << n.dump();
+}
+
+// 4c. The router goes silent (a blackhole route on the peer towards the node swallows its
+// KEEPALIVEs and ACKs): vipd's own hold timer (3 s) drops the session, sends Hold Timer Expired
+// (4) and says so in its metrics. The blackhole also keeps the reconnect from establishing.
+TEST(BgpDaemonPeer, SilentRouterExpiresTheHoldTimerInMetrics) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  FrrLab lab;
+  lab.wait_installed();
+  std::string m;
+  ASSERT_TRUE(wait_until([&] { return bgp_metric(m = lab.vipd.metrics(), "session_up") == 1; }, 5s)) << m;
+  ASSERT_EQ(notification_lines(m), "");
+  lab.link.peer.must("ip route add blackhole " + node_v4 + "/32");
+  const auto t0 = Clock::now();
+  const bool down = wait_until([&] { return bgp_metric(m = lab.vipd.metrics(), "session_up") == 0; },
+                               std::chrono::seconds(kHold + 3));
+  const auto down_ms = ms_since(t0);
+  std::printf("silent router: vipd_bgp_session_up 0 after %lld ms (hold %d s)\n", down_ms, kHold);
+  ASSERT_TRUE(down) << m << "\nvipd log:\n" << lab.vipd.log();
+  // Not earlier than the hold timer allows: FRR's last KEEPALIVE (1 s interval) came before the blackhole.
+  EXPECT_GE(down_ms, (kHold - 1) * 1000 - 500);
+  EXPECT_NE(lab.vipd.log().find("hold timer expired"), std::string::npos) << lab.vipd.log();
+  EXPECT_EQ(notifications(m, "sent", 4), 1) << notification_lines(m);
+  // The reconnect attempts (backoff from 1 s) neither establish nor count anything more.
+  std::this_thread::sleep_for(1500ms);
+  m = lab.vipd.metrics();
+  EXPECT_EQ(bgp_metric(m, "session_up"), 0) << m;
+  EXPECT_EQ(notification_lines(m),
+            "vipd_bgp_notifications_total{peer=\"" + peer_v4 + "\",direction=\"sent\",code=\"4\"} 1\n");
+}
+
+// 4d. FRR resets the session (`clear bgp`: Cease / Administrative Reset): vipd counts the received
+// Cease (6), sends nothing back, and the session comes back with both prefixes.
+TEST(BgpDaemonPeer, RouterCeaseCountsAsReceivedNotification) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  FrrLab lab;
+  lab.wait_installed();
+  std::string m;
+  ASSERT_TRUE(wait_until([&] { return bgp_metric(m = lab.vipd.metrics(), "session_up") == 1; }, 5s)) << m;
+  const double updates_before = bgp_metric(m, "updates_sent_total");
+  const auto cleared = lab.frr.vty("clear bgp " + node_v4);
+  ASSERT_EQ(cleared.exit_code, 0) << cleared.output;
+  ASSERT_TRUE(wait_until([&] { return notifications(m = lab.vipd.metrics(), "received", 6) >= 1; }, 3s))
+      << m << "\nvipd log:\n" << lab.vipd.log();
+  EXPECT_EQ(notifications(m, "sent", 6), 0) << notification_lines(m);
+  EXPECT_EQ(notifications(m, "sent", 4), 0) << notification_lines(m);
+  auto n = frr_neighbor(lab.frr);
+  // FRR's side of it (it reports no reason text for a NOTIFICATION it sent on `clear`).
+  EXPECT_EQ(field(n, "lastResetDueTo"), "User reset") << n.dump();
+  EXPECT_GE(n["messageStats"]["notificationsSent"].get<int>(), 1) << n.dump();
+  // vipd reconnects (FRR is passive) and announces again; the counters keep counting.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        m = lab.vipd.metrics();
+        return bgp_metric(m, "session_up") == 1 && bgp_metric(m, "announced_prefixes") == 2;
+      },
+      10s))
+      << m;
+  EXPECT_GT(bgp_metric(m, "updates_sent_total"), updates_before) << m;
+  EXPECT_GE(notifications(m, "received", 6), 1) << notification_lines(m);
+  EXPECT_TRUE(wait_until([&] { return lab.frr.has_route("192.168.10.1/32", node_v4); }, 5s));
 }
 
 // 5. The same binary against BIRD (eBGP 64513 -> 64512) and GoBGP (iBGP).
