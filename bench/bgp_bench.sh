@@ -46,7 +46,8 @@ for t in /usr/lib/frr/bgpd bird birdc gobgpd gobgp exabgp tcpdump python3; do
   command -v "$t" >/dev/null || [ -x "$t" ] || { echo "bgp_bench.sh: $t missing (scripts/deps.sh)" >&2; exit 1; }
 done
 
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# shellcheck source=bench/netns_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/netns_lib.sh"
 now_us() { local t=$EPOCHREALTIME; echo $((10#${t/./})); }   # bash 5, no fork
 peer_ip() { echo "10.99.${IDX[$1]}.1"; }
 node_ip() { echo "10.99.${IDX[$1]}.2"; }
@@ -65,22 +66,11 @@ stop_pidfile() { [ -f "$1" ] && stop_pid "$(cat "$1")"; rm -f "$1"; }
 cleanup() {
   stop_pid "$SPEAKER_PID"; stop_pid "$TCPDUMP_PID"
   for r in frr bird gobgp; do stop_router "$r" 2>/dev/null || true; done
-  for ns in "${NS[@]}" "$NS_NODE"; do
-    # whatever is left in our own namespaces was started by this script
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  delete_namespaces "${NS[@]}" "$NS_NODE"  # what is left inside was started by this script
   if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-mkns() {
-  ip netns add "$1"
-  nsx "$1" ip link set lo up
-  nsx "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-    net.ipv6.conf.default.accept_ra=0
-}
 
 lab_up() {
   mkns "$NS_NODE"

@@ -57,7 +57,7 @@ MAC1=02:79:00:00:00:11 MAC2=02:79:00:00:00:12
 TAGS_FROM=10.79.0.200   # the watcher's tag addresses: 10.79.0.200-249
 VRID=79
 TMP=$(mktemp -d /tmp/vipd-fobench.XXXXXX)
-P1= P2= WATCH_PID= DUMP_PID=
+P1="" P2="" WATCH_PID="" DUMP_PID=""
 T_START=$SECONDS
 
 [ "$(id -u)" -eq 0 ] || { echo "failover_bench.sh: run as root (network namespaces)" >&2; exit 1; }
@@ -66,7 +66,8 @@ for tool in tcpdump keepalived; do
   command -v $tool >/dev/null || { echo "failover_bench.sh: $tool not installed (scripts/deps.sh)" >&2; exit 1; }
 done
 
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# shellcheck source=bench/netns_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/netns_lib.sh"
 now() { date +%s.%N; }
 log() { echo "[$(printf '%4d' $((SECONDS - T_START)))s] $*"; }
 
@@ -92,7 +93,7 @@ stop_pair() {
     rm -f "$TMP/n$n/"*.pid
   done
   stop_pid "$P1"; stop_pid "$P2"
-  P1= P2=
+  P1="" P2=""
   # keepalived killed with -9 leaves the VIP on its interface; the next trial starts clean.
   for n in 1 2; do nsx ${ID}$n ip addr del $VIP/24 dev eth0 2>/dev/null || true; done
   nsx $NS_SW ip link set p1 up
@@ -102,22 +103,11 @@ cleanup() {
   set +e
   stop_pid "$WATCH_PID"; stop_pid "$DUMP_PID"
   stop_pair 2>/dev/null
-  for ns in $NS_C $NS_P $NS_1 $NS_2 $NS_SW; do
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-    ip netns del "$ns" 2>/dev/null
-  done
+  delete_namespaces $NS_C $NS_P $NS_1 $NS_2 $NS_SW  # what is left inside was started by this script
   [ "${KEEP_TMP:-0}" = 1 ] && echo "kept $TMP" || rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-mkns() {
-  ip netns add "$1"
-  nsx "$1" ip link set lo up
-  nsx "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-    net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0 \
-    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-}
 
 lab_up() {
   local ns

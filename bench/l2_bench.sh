@@ -31,7 +31,8 @@ VIPD_PID=
 [ "$(id -u)" -eq 0 ] || { echo "l2_bench.sh: run as root (network namespaces)" >&2; exit 1; }
 [ -x "$LOAD" ] || { echo "l2_bench.sh: $LOAD missing: cmake --build $BUILD --target vipd-l2load" >&2; exit 1; }
 
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# shellcheck source=bench/netns_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/netns_lib.sh"
 
 stop_vipd() {
   if [ -n "$VIPD_PID" ]; then
@@ -45,22 +46,11 @@ stop_vipd() {
 
 cleanup() {
   stop_vipd
-  for ns in $NS_CLI $NS_NODE $NS_SW; do
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  delete_namespaces $NS_CLI $NS_NODE $NS_SW
   [ "${KEEP_TMP:-0}" = 1 ] && echo "kept $TMP" || rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-mkns() {
-  ip netns add "$1"
-  nsx "$1" ip link set lo up
-  nsx "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-    net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0 \
-    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-}
 
 lab_up() {
   mkns "$NS_SW"; mkns "$NS_NODE"; mkns "$NS_CLI"
