@@ -47,6 +47,7 @@ install(CODE "
 install(FILES systemd/vipd.sysusers DESTINATION ${VIPD_SYSUSERS_DIR} RENAME vipd.conf)
 install(FILES systemd/vipd.tmpfiles DESTINATION ${VIPD_TMPFILES_DIR} RENAME vipd.conf)
 install(FILES README.md docs/operations.md docs/configuration.md config/vipd.example.yaml
+              config/failover.example.yaml
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # `cpack` runs the `preinstall` target first; by default that builds every target (tests, benchmarks).
