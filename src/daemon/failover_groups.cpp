@@ -134,7 +134,9 @@ void FailoverGroups::update_link(Instance& instance, const netlink::LinkSnapshot
     const auto decision = selector::select(policy, links, view.primary_address, "");
     const auto it = std::find_if(decision.links.begin(), decision.links.end(),
                                  [&](const auto& l) { return l.ifindex == link->ifindex; });
-    if (it != decision.links.end() && !it->selected) {
+    // Rules about the link itself only: the subnet rule is about VIPs (an IPv6 group sends from its
+    // link-local address, which no configured prefix holds).
+    if (it != decision.links.end() && !it->selected && it->rule != selector::Rule::no_subnet) {
       usable = false;
       refused = it->reason;
     }
@@ -240,12 +242,10 @@ std::optional<bool> FailoverGroups::owns(const std::string& pool, net::Family fa
 void FailoverGroups::shutdown(std::function<void()> done) {
   stopped_ = true;
   auto remaining = std::make_shared<std::size_t>(instances_.size() + 1);
-  auto finish = [this, remaining, epoch = epoch_, done = std::move(done), alive = std::weak_ptr<bool>(alive_)] {
+  // The groups stay as they are once released (closed sockets, state and last transition kept for
+  // status); resume() replaces them with fresh ones.
+  auto finish = [remaining, done = std::move(done)] {
     if (--*remaining != 0) return;
-    if (!alive.expired() && stopped_ && epoch == epoch_) {
-      // Every instance has released (or timed out): drop the sockets, keep the specs for resume().
-      for (auto& [key, instance] : instances_) attach_group(*instance);
-    }
     if (done) done();
   };
   for (auto& [key, instance] : instances_) instance->group->shutdown(finish);
@@ -255,7 +255,7 @@ void FailoverGroups::shutdown(std::function<void()> done) {
 void FailoverGroups::resume(const netlink::LinkSnapshot* links, const selector::Policy& policy) {
   if (!stopped_) return;
   stopped_ = false;
-  ++epoch_;  // a handover still in progress is abandoned: fresh groups start as backup
+  // A handover still in progress is abandoned (its done never runs): fresh groups start as backup.
   for (auto& [key, instance] : instances_) attach_group(*instance);
   if (links != nullptr)
     for (auto& [key, instance] : instances_) update_link(*instance, *links, policy);

@@ -1,4 +1,6 @@
 // plan_failover: which VRRP instances a config asks for, and the status/metrics they feed.
+#include <net/if.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -133,6 +135,55 @@ TEST(FailoverGroups, MissingLinkWaitsAndOwnsNothing) {
   const auto status = groups.status();
   ASSERT_EQ(status.size(), 1u);
   EXPECT_EQ(status[0]["waiting_for"], "link");
+  EXPECT_EQ(groups.owns("web", net::Family::v4), false);
+}
+
+netlink::Link lan_link(std::vector<const char*> addresses) {
+  netlink::Link link;
+  link.ifindex = 7;
+  link.name = "eth1";
+  link.flags = IFF_UP | IFF_RUNNING | IFF_BROADCAST | IFF_MULTICAST;
+  link.operstate = 6;
+  link.has_mac = true;
+  link.mac = {2, 0, 0, 0, 0, 7};
+  for (const char* a : addresses) {
+    const auto prefix = *net::Prefix::parse(a);
+    link.addresses.push_back({prefix, static_cast<std::uint8_t>(prefix.address.is_v6_link_local() ? 253 : 0)});
+  }
+  return link;
+}
+
+// The group's link passes the link rules; the subnet rule is about VIPs and must not refuse an
+// IPv6 group, whose adverts come from a link-local address no configured prefix holds. (Starting
+// then fails on the synthetic ifindex, which is the point: it got past the policy.)
+TEST(FailoverGroups, Ipv6GroupLinkIsNotRefusedForItsLinkLocalSource) {
+  boost::asio::io_context io;
+  FailoverGroups groups(io, [](const FailoverGroups::Change&) {});
+  auto model = model_with_groups();
+  auto policy = selector::Policy::compile(model);
+  ASSERT_TRUE(policy);
+  netlink::LinkSnapshot links;
+  links.links.push_back(lan_link({"fe80::7/64", "fd00::7/64"}));
+  groups.configure(plan_failover(model, {assignment("c", "web6", "fd00::100")}), {"web6"}, &links, *policy);
+  const auto status = groups.status();
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0]["family"], "ipv6");
+  EXPECT_THAT(status[0]["waiting_for"].get<std::string>(), Not(HasSubstr("policy")));
+}
+
+TEST(FailoverGroups, DeniedGroupLinkIsRefused) {
+  boost::asio::io_context io;
+  FailoverGroups groups(io, [](const FailoverGroups::Change&) {});
+  auto model = model_with_groups();
+  model.interfaces.deny = {"eth*"};
+  auto policy = selector::Policy::compile(model);
+  ASSERT_TRUE(policy);
+  netlink::LinkSnapshot links;
+  links.links.push_back(lan_link({"10.0.0.1/24"}));
+  groups.configure(plan_failover(model, {assignment("a", "web", "10.0.0.100")}), {"web"}, &links, *policy);
+  const auto status = groups.status();
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_THAT(status[0]["waiting_for"].get<std::string>(), HasSubstr("policy"));
   EXPECT_EQ(groups.owns("web", net::Family::v4), false);
 }
 

@@ -102,7 +102,6 @@ class FailoverGroups {
   std::vector<std::unique_ptr<Instance>> retiring_;  // handing over after a reload removed them
   std::set<std::string> gated_;
   bool stopped_ = false;
-  std::uint64_t epoch_ = 0;  // bumped by resume(): a shutdown finishing later leaves the new groups alone
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
