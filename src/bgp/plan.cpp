@@ -24,6 +24,9 @@ Route make_route(const net::IpAddress& vip, const config::BgpAdvertisement& adv)
   Route r;
   r.prefix = net::Prefix{net::Prefix{vip, length}.network(), length};
   r.local_pref = adv.localpref;
+  r.origin = adv.origin == config::BgpOrigin::igp   ? Origin::igp
+             : adv.origin == config::BgpOrigin::egp ? Origin::egp
+                                                    : Origin::incomplete;
   r.communities = adv.communities;
   for (const auto& lc : adv.large_communities)
     r.large_communities.push_back(LargeCommunity{lc.global_admin, lc.local1, lc.local2});
@@ -83,7 +86,7 @@ std::vector<RouteGroup> group_by_attributes(const RouteTable& routes) {
   for (const auto& r : routes) {
     auto same = [&](const RouteGroup& g) {
       return g.attributes.local_pref == r.local_pref && g.attributes.communities == r.communities &&
-             g.attributes.large_communities == r.large_communities;
+             g.attributes.large_communities == r.large_communities && g.attributes.origin == r.origin;
     };
     auto it = std::find_if(groups.begin(), groups.end(), same);
     if (it == groups.end()) {
@@ -101,7 +104,7 @@ RouteAttributes route_attributes(const Route& advertised, std::uint32_t local_as
                                  std::optional<net::IpAddress> next_hop_v4,
                                  std::optional<net::IpAddress> next_hop_v6) {
   RouteAttributes attrs;
-  attrs.origin = Origin::incomplete;
+  attrs.origin = advertised.origin;
   if (!ibgp) attrs.as_path = AsPath{AsPathSegment{AsSegmentType::as_sequence, {local_asn}}};
   if (ibgp) attrs.local_pref = advertised.local_pref.value_or(100);
   attrs.next_hop_v4 = next_hop_v4;
@@ -111,12 +114,27 @@ RouteAttributes route_attributes(const Route& advertised, std::uint32_t local_as
   return attrs;
 }
 
+NextHops session_next_hops(const config::Peer& peer, const net::IpAddress& local,
+                           std::optional<net::IpAddress> sibling) {
+  NextHops n;
+  if (local.is_v4()) {
+    n.v4 = local;
+    n.v6 = sibling;
+  } else {
+    if (!local.is_v6_link_local()) n.v6 = local;
+    n.v4 = sibling;
+  }
+  if (peer.next_hop_v6) n.v6 = peer.next_hop_v6;
+  return n;
+}
+
 bool same_session_settings(const config::Peer& a, const config::Peer& b) {
   return a.name == b.name && a.peer_address == b.peer_address && a.peer_asn == b.peer_asn &&
          a.my_asn == b.my_asn && a.peer_port == b.peer_port && a.hold_time == b.hold_time &&
          a.keepalive_time == b.keepalive_time && a.router_id == b.router_id &&
          a.source_address == b.source_address && a.password == b.password &&
-         a.ebgp_multihop == b.ebgp_multihop && a.passive == b.passive && a.bfd_profile == b.bfd_profile;
+         a.ebgp_multihop == b.ebgp_multihop && a.passive == b.passive && a.bfd_profile == b.bfd_profile &&
+         a.gtsm == b.gtsm && a.next_hop_v6 == b.next_hop_v6;
 }
 
 }  // namespace vipd::bgp

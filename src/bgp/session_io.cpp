@@ -150,6 +150,26 @@ bool set_tcp_md5(int fd, const net::IpAddress& peer, const std::string& password
   return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof sig) == 0;
 }
 
+bool set_outgoing_ttl(int fd, net::Family family, int ttl) {
+  return family == net::Family::v4 ? setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl) == 0
+                                   : setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl) == 0;
+}
+
+bool apply_ttl_policy(int fd, const config::Peer& peer) {
+  const net::Family family = peer.peer_address.family();
+  if (peer.gtsm) {
+    // RFC 5082 §3: send with 255; accept only what at most one router (the link) could have sent.
+    const int min_ttl = 254;
+    if (!set_outgoing_ttl(fd, family, 255)) return false;
+    return family == net::Family::v4
+               ? setsockopt(fd, IPPROTO_IP, IP_MINTTL, &min_ttl, sizeof min_ttl) == 0
+               : setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, &min_ttl, sizeof min_ttl) == 0;
+  }
+  // Single-hop eBGP: packets must not leave the link (RFC 4271 has no rule; common practice).
+  if (peer.peer_asn != peer.my_asn && !peer.ebgp_multihop) return set_outgoing_ttl(fd, family, 1);
+  return true;
+}
+
 // One TCP connection with its write queue. Handlers hold it by shared_ptr and compare it with
 // Session::conn_ so a late completion of a replaced connection never reaches the Fsm.
 struct Session::Connection {
@@ -209,10 +229,11 @@ void Session::try_start() {
     config.local.keepalive_time = std::chrono::duration_cast<std::chrono::seconds>(*peer_.keepalive_time);
   config.jitter_seed = seed_;
   fsm_.emplace(std::move(config));
-  log::get("bgp")->info("{} starting (local AS{}, router id {}, hold {}s{}{})", prefix_, peer_.my_asn,
+  log::get("bgp")->info("{} starting (local AS{}, router id {}, hold {}s{}{}{})", prefix_, peer_.my_asn,
                         net::IpAddress::v4(router_id_).to_string(),
                         std::chrono::duration_cast<std::chrono::seconds>(peer_.hold_time).count(),
-                        peer_.passive ? ", passive" : "", peer_.password.empty() ? "" : ", md5");
+                        peer_.passive ? ", passive" : "", peer_.password.empty() ? "" : ", md5",
+                        peer_.gtsm ? ", gtsm" : "");
   apply(fsm_->handle(Event::manual_start, std::chrono::steady_clock::now()));
 }
 
@@ -290,13 +311,8 @@ void Session::connect() {
   const int fd = conn->socket.native_handle();
   if (!peer_.password.empty() && !set_tcp_md5(fd, peer_.peer_address, peer_.password))
     return fail("TCP MD5", boost::system::error_code(errno, boost::system::system_category()));
-  if (peer_.peer_asn != peer_.my_asn && !peer_.ebgp_multihop) {
-    // Single-hop eBGP: packets must not leave the link (RFC 4271 has no rule; common practice).
-    const int ttl = 1;
-    const int r = peer_.peer_address.is_v4() ? setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl)
-                                             : setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl);
-    if (r != 0) return fail("TTL", boost::system::error_code(errno, boost::system::system_category()));
-  }
+  if (!apply_ttl_policy(fd, peer_))
+    return fail(peer_.gtsm ? "GTSM" : "TTL", boost::system::error_code(errno, boost::system::system_category()));
   conn->socket.set_option(tcp::no_delay(true), ec);
   log::get("bgp")->debug("{} connecting", prefix_);
   conn->socket.async_connect(remote, [self = shared_from_this(), conn](const boost::system::error_code& error) {
@@ -334,6 +350,14 @@ bool Session::adopt(tcp::socket socket) {
   }
   if (!take) {
     log::get("bgp")->debug("{} refusing incoming connection in {}", prefix_, to_string(state));
+    socket.close(ec);
+    return false;
+  }
+  // The listener is shared by every passive peer: this peer's TTL rules (GTSM minimum, single-hop
+  // eBGP TTL 1) apply from here on.
+  if (!apply_ttl_policy(socket.native_handle(), peer_)) {
+    log::get("bgp")->warn("{} refusing incoming connection: cannot set {}: {}", prefix_,
+                          peer_.gtsm ? "GTSM" : "TTL", std::strerror(errno));
     socket.close(ec);
     return false;
   }
@@ -449,13 +473,9 @@ void Session::session_up(const Negotiated& params) {
     const auto local = conn_->socket.local_endpoint(ec);
     if (!ec) {
       if (auto a = from_asio(local.address())) {
-        if (a->is_v4()) {
-          next_hop_v4_ = a;
-          next_hop_v6_ = sibling_address(*a, net::Family::v6);
-        } else {
-          if (!a->is_v6_link_local()) next_hop_v6_ = a;
-          next_hop_v4_ = sibling_address(*a, net::Family::v4);
-        }
+        const auto hops = session_next_hops(peer_, *a, sibling_address(*a, a->is_v4() ? net::Family::v6 : net::Family::v4));
+        next_hop_v4_ = hops.v4;
+        next_hop_v6_ = hops.v6;
       }
     }
   }

@@ -107,6 +107,11 @@ void Speaker::open_listeners() {
     acceptor->open(local.protocol(), ec);
     if (!ec && family == net::Family::v6) acceptor->set_option(asio::ip::v6_only(true), ec);
     if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    // The SYN-ACK leaves with the listener's TTL, before the connection is matched to a peer: a
+    // GTSM peer drops anything below 254, so the listener sends with 255 (as FRR's does).
+    const bool gtsm = std::any_of(passive.begin(), passive.end(), [](const config::Peer* p) { return p->gtsm; });
+    if (!ec && gtsm && !set_outgoing_ttl(acceptor->native_handle(), family, 255))
+      ec = boost::system::error_code(errno, boost::system::system_category());
     for (const auto* p : passive)
       if (!ec && !p->password.empty() && !set_tcp_md5(acceptor->native_handle(), p->peer_address, p->password))
         ec = boost::system::error_code(errno, boost::system::system_category());

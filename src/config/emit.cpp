@@ -49,6 +49,8 @@ void peers(YAML::Emitter& e, const std::vector<Peer>& peers) {
     }
     e << YAML::Key << "ebgp-multihop" << YAML::Value << p.ebgp_multihop;
     e << YAML::Key << "passive" << YAML::Value << p.passive;
+    e << YAML::Key << "gtsm" << YAML::Value << p.gtsm;
+    if (p.next_hop_v6) e << YAML::Key << "next-hop-v6" << YAML::Value << p.next_hop_v6->to_string();
     if (!p.bfd_profile.empty()) {
       e << YAML::Key << "bfd-profile" << YAML::Value;
       q(e, p.bfd_profile);
@@ -81,6 +83,7 @@ void pools(YAML::Emitter& e, const std::vector<Pool>& pools) {
         e << YAML::Key << "aggregation-length" << YAML::Value << int{a.aggregation_length};
         e << YAML::Key << "aggregation-length-v6" << YAML::Value << int{a.aggregation_length_v6};
         if (a.localpref) e << YAML::Key << "localpref" << YAML::Value << *a.localpref;
+        e << YAML::Key << "origin" << YAML::Value << to_string(a.origin);
         if (!a.communities.empty() || !a.large_communities.empty()) {
           e << YAML::Key << "communities" << YAML::Value << YAML::Flow << YAML::BeginSeq;
           for (auto c : a.communities) q(e, format_community(Community{c}));

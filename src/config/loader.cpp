@@ -69,6 +69,17 @@ std::string child(const std::string& path, std::string_view key) {
 std::string index(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
 // YAML text is UTF-8; a name with broken sequences could not be printed back faithfully.
+// A next hop a router can use off the link: IPv6, and not link-local, site-local (fec0::/10),
+// loopback, unspecified, multicast or IPv4-mapped.
+bool is_global_v6(const net::IpAddress& a) {
+  if (!a.is_v6() || a.is_unspecified() || a.is_multicast() || a.is_v6_link_local()) return false;
+  const auto b = a.bytes();
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return false;
+  const bool zero10 = std::all_of(b.begin(), b.begin() + 10, [](std::uint8_t x) { return x == 0; });
+  if (zero10 && b[10] == 0xff && b[11] == 0xff) return false;  // ::ffff:a.b.c.d
+  return !(a.value() == net::Uint128{1});                       // ::1
+}
+
 bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
@@ -460,6 +471,17 @@ class DocParser {
     return std::nullopt;
   }
 
+  std::optional<BgpOrigin> origin(const Val& v) {
+    if (v.node.IsScalar()) {
+      const std::string& t = v.node.Scalar();
+      if (t == "igp") return BgpOrigin::igp;
+      if (t == "egp") return BgpOrigin::egp;
+      if (t == "incomplete") return BgpOrigin::incomplete;
+    }
+    error(v, describe(v.node) + " is not a BGP origin (expected igp, egp or incomplete)");
+    return std::nullopt;
+  }
+
   std::optional<net::IpAddress> ip(const Val& v) {
     if (v.node.IsScalar())
       if (auto a = net::IpAddress::parse(v.node.Scalar())) return a;
@@ -676,7 +698,7 @@ void DocParser::interfaces(const Val& v) {
 void DocParser::peer(const Val& v) {
   const Map m = map(v, {"peer-address", "peer-asn", "my-asn", "peer-port", "hold-time", "keepalive-time", "router-id",
                         "source-address", "password", "ebgp-multihop", "bfd-profile", "node-selectors", "name",
-                        "passive"},
+                        "passive", "gtsm", "next-hop-v6"},
                     false);
   if (!m.ok) return;
   Peer p;
@@ -737,6 +759,16 @@ void DocParser::peer(const Val& v) {
       if (auto s = str(x)) p.name = *s;
     } else if (key == "passive") {
       if (auto b = boolean(x)) p.passive = *b;
+    } else if (key == "gtsm") {
+      if (auto b = boolean(x)) p.gtsm = *b;
+    } else if (key == "next-hop-v6") {
+      if (auto a = ip(x)) {
+        if (!is_global_v6(*a))
+          error(x, quote(x.node.Scalar()) + " is not a global IPv6 address (expected e.g. 2001:db8::1 or fd00::1; "
+                   "not link-local, loopback, multicast or IPv4)");
+        else
+          p.next_hop_v6 = *a;
+      }
     }
   }
   // An invalid peer is still recorded (the load fails anyway) so references to it do not
@@ -747,6 +779,12 @@ void DocParser::peer(const Val& v) {
     error(o.field("source-address"), child(v.path, "source-address"),
           quote(p.source_address->to_string()) + " is not of the peer address's family (expected " +
               (p.peer_address.is_v4() ? "IPv4" : "IPv6") + ")");
+  // GTSM only accepts packets from the link (TTL 255 minus one hop at most); a multihop session's
+  // packets arrive with less, so the two settings cannot both hold.
+  if (p.gtsm && p.ebgp_multihop)
+    error(o.field("gtsm"), child(v.path, "gtsm"),
+          "gtsm and ebgp-multihop contradict each other (GTSM accepts only directly connected peers; "
+          "expected one of them)");
   l_.model_.peers.push_back(std::move(p));
   l_.peer_o_.push_back(std::move(o));
 }
@@ -807,7 +845,8 @@ void DocParser::pool(const Val& v) {
 }
 
 void DocParser::bgp_advertisement(const Val& v, std::size_t pool_index) {
-  const Map m = map(v, {"aggregation-length", "aggregation-length-v6", "localpref", "communities", "peers"}, false);
+  const Map m = map(v, {"aggregation-length", "aggregation-length-v6", "localpref", "origin", "communities", "peers"},
+                    false);
   if (!m.ok) return;
   BgpAdvertisement a;
   a.where = v.where;
@@ -824,6 +863,8 @@ void DocParser::bgp_advertisement(const Val& v, std::size_t pool_index) {
       if (auto n = integer(x, 0, 128, "a prefix length")) a.aggregation_length_v6 = static_cast<std::uint8_t>(*n);
     } else if (key == "localpref") {
       if (auto n = integer(x, 0, 4294967295ULL, "a LOCAL_PREF")) a.localpref = static_cast<std::uint32_t>(*n);
+    } else if (key == "origin") {
+      if (auto o = origin(x)) a.origin = *o;
     } else if (key == "communities") {
       pending.communities = text_list(x);
     } else if (key == "peers") {

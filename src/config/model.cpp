@@ -24,6 +24,15 @@ std::string Diagnostic::format() const {
 
 const char* to_string(Protocol p) { return p == Protocol::bgp ? "bgp" : "layer2"; }
 
+const char* to_string(BgpOrigin o) {
+  switch (o) {
+    case BgpOrigin::igp: return "igp";
+    case BgpOrigin::egp: return "egp";
+    case BgpOrigin::incomplete: return "incomplete";
+  }
+  return "incomplete";
+}
+
 const Pool* Model::find_pool(const std::string& name) const {
   for (const auto& p : pools)
     if (p.name == name) return &p;

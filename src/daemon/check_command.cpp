@@ -58,9 +58,10 @@ int run_check(const std::vector<std::string>& config_files, const std::string& s
   out << "\nPeers:\n";
   if (model.peers.empty()) out << "  (none)\n";
   for (const auto& p : model.peers)
-    out << fmt::format("  {:<16} {} port {} peer-asn {} my-asn {} hold {}s{}\n", p.name,
+    out << fmt::format("  {:<16} {} port {} peer-asn {} my-asn {} hold {}s{}{}{}\n", p.name,
                        p.peer_address.to_string(), p.peer_port, p.peer_asn, p.my_asn, p.hold_time.count() / 1000,
-                       p.password.empty() ? "" : " md5");
+                       p.password.empty() ? "" : " md5", p.gtsm ? " gtsm" : "",
+                       p.next_hop_v6 ? " next-hop-v6 " + p.next_hop_v6->to_string() : std::string());
   if (!model.failover.vrrp.empty()) {
     out << "\nFailover (VRRPv3):\n";
     for (const auto& g : model.failover.vrrp)

@@ -39,6 +39,9 @@ struct NodeConfig {
   std::uint32_t my_as = 64512;
   std::string password;
   bool with_services = true;
+  std::string origin;       // bgp-advertisements[].origin of both pools ("" = not written)
+  bool gtsm = false;
+  std::string next_hop_v6;  // peers[].next-hop-v6 ("" = not written)
 };
 
 // The seed's shape: one peer, a v4 and a v6 `protocol: bgp` pool, one service each.
@@ -46,9 +49,12 @@ std::string node_yaml(const NodeConfig& c, const std::string& socket) {
   std::string y = "peers:\n  - peer-address: " + peer_v4 + "\n    peer-asn: 64512\n    my-asn: " +
                   std::to_string(c.my_as) + "\n    hold-time: " + std::to_string(kHold) + "s\n";
   if (!c.password.empty()) y += "    password: \"" + c.password + "\"\n";
+  if (c.gtsm) y += "    gtsm: true\n";
+  if (!c.next_hop_v6.empty()) y += "    next-hop-v6: \"" + c.next_hop_v6 + "\"\n";
+  const std::string advs = c.origin.empty() ? "" : ", bgp-advertisements: [{origin: " + c.origin + "}]";
   y += "address-pools:\n"
-       "  - {name: routed, protocol: bgp, addresses: [192.168.10.0/24]}\n"
-       "  - {name: routed6, protocol: bgp, addresses: [\"fd00:10::/120\"]}\n";
+       "  - {name: routed, protocol: bgp, addresses: [192.168.10.0/24]" + advs + "}\n"
+       "  - {name: routed6, protocol: bgp, addresses: [\"fd00:10::/120\"]" + advs + "}\n";
   if (c.with_services)
     y += "services:\n  - {name: web, pool: routed, address: 192.168.10.1}\n"
          "  - {name: web6, pool: routed6, address: \"fd00:10::1\"}\n";
@@ -439,6 +445,103 @@ TEST(BgpDaemonPeer, Md5WrongPasswordFailsRightOneEstablishes) {
   vipd.process().signal(SIGHUP);
   ASSERT_TRUE(wait_until([&] { return frr.has_route("192.168.10.1/32", node_v4); }, 10s)) << vipd.log();
   EXPECT_TRUE(frr.established());
+}
+
+// 7. `origin: igp` on the advertisement: FRR shows ORIGIN IGP (`i`) instead of the default `?`,
+// for both families.
+TEST(BgpDaemonPeer, OriginIgpFromTheAdvertisement) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  Link link;
+  Frr frr(link.peer, frr_options());
+  NodeConfig c;
+  c.origin = "igp";
+  Vipd vipd(link.node, c);
+  ASSERT_TRUE(wait_until([&] { return frr.has_route("192.168.10.1/32", node_v4); }, 10s))
+      << frr.route_detail("192.168.10.1/32") << "\nvipd log:\n" << vipd.log();
+  const auto d4 = frr.route_detail("192.168.10.1/32");
+  EXPECT_NE(d4.find("Origin IGP"), std::string::npos) << d4;
+  EXPECT_EQ(d4.find("Origin incomplete"), std::string::npos) << d4;
+  // The table's status column: `*>i` for the path, `i` (not `?`) as the origin code at the end.
+  const auto table = frr.vty("show bgp ipv4 unicast").output;
+  EXPECT_TRUE(std::regex_search(table, std::regex(R"(\*>i ?192\.168\.10\.1/32 .* i\n)"))) << table;
+  ASSERT_TRUE(wait_until([&] { return frr.has_route("fd00:10::1/128", node_v6); }, 5s));
+  EXPECT_NE(frr.route_detail("fd00:10::1/128").find("Origin IGP"), std::string::npos)
+      << frr.route_detail("fd00:10::1/128");
+}
+
+// 8. `next-hop-v6`: a second address on the node's link replaces the automatic next hop (the
+// link's first global address, fd99::2) of the IPv6 VIP; the IPv4 VIP keeps the session address.
+TEST(BgpDaemonPeer, NextHopV6OverridesTheLinkAddress) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  const std::string next_hop = "fd99::2:1";
+  Link link;
+  const auto dev = link.node.run("ip -o -6 addr show to " + node_v6 + "/128 | awk '{print $2}'");
+  ASSERT_EQ(dev.exit_code, 0);
+  const std::string node_link = dev.output.substr(0, dev.output.find('\n'));
+  ASSERT_FALSE(node_link.empty());
+  link.node.must("ip -6 addr add " + next_hop + "/64 dev " + node_link + " nodad");
+  Frr frr(link.peer, frr_options());
+  NodeConfig c;
+  c.next_hop_v6 = next_hop;
+  Vipd vipd(link.node, c);
+  ASSERT_TRUE(wait_until([&] { return frr.has_route("fd00:10::1/128", next_hop); }, 10s))
+      << frr.route_detail("fd00:10::1/128") << "\nvipd log:\n" << vipd.log();
+  EXPECT_FALSE(frr.has_route("fd00:10::1/128", node_v6)) << frr.route_detail("fd00:10::1/128");
+  EXPECT_TRUE(frr.has_route("192.168.10.1/32", node_v4)) << frr.route_detail("192.168.10.1/32");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return link.peer.run("ip -6 route show fd00:10::1 proto bgp").output.find("via " + next_hop) !=
+               std::string::npos;
+      },
+      5s))
+      << link.peer.run("ip -6 route").output;
+}
+
+// TCP segments the peer namespace's kernel dropped for a TTL below a socket's IP_MINTTL.
+long long min_ttl_drops(const Netns& ns) {
+  const auto out = ns.run("nstat -asz TcpExtTCPMinTTLDrop | awk '/TcpExtTCPMinTTLDrop/ {print $2}'").output;
+  return out.empty() ? -1 : std::stoll(out);
+}
+
+// 9. GTSM (RFC 5082) against FRR's `ttl-security hops 1`: with `gtsm: true` vipd's segments arrive
+// with TTL 255 and the session comes up. Without it they arrive with the kernel default 64: FRR's
+// listener takes the connection (it sets the minimum on the accepted socket only), vipd's OPEN
+// sometimes slips in before that, but its KEEPALIVEs are dropped by FRR's kernel (TCPMinTTLDrop),
+// so FRR never establishes and ends each attempt with Hold Timer Expired. vipd itself may count
+// the session as up for one hold time (it does get FRR's OPEN and KEEPALIVE, sent with TTL 255),
+// hence the assertions on FRR's side.
+TEST(BgpDaemonPeer, GtsmEstablishesWithTtlSecurityAndPlainTtlDoesNot) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  {
+    Link link;
+    RouterOptions o = frr_options();
+    o.ttl_security = true;
+    Frr frr(link.peer, o);
+    NodeConfig c;
+    c.gtsm = true;
+    Vipd vipd(link.node, c);
+    ASSERT_TRUE(wait_until([&] { return frr.has_route("192.168.10.1/32", node_v4); }, 10s))
+        << frr.route_detail("192.168.10.1/32") << "\nvipd log:\n" << vipd.log() << "\nFRR log:\n" << frr.log();
+    EXPECT_TRUE(frr.established());
+    EXPECT_EQ(min_ttl_drops(link.peer), 0);
+  }
+  {
+    Link link;
+    RouterOptions o = frr_options();
+    o.ttl_security = true;
+    Frr frr(link.peer, o);
+    Vipd vipd(link.node, NodeConfig{});
+    EXPECT_FALSE(wait_until([&] { return frr.established(); }, std::chrono::seconds(kHold + 2)));
+    EXPECT_FALSE(frr.has_route("192.168.10.1/32", node_v4));
+    auto n = frr_neighbor(frr);
+    ASSERT_FALSE(n.is_null());
+    EXPECT_EQ(n["connectionsEstablished"], 0) << n.dump();
+    // FRR never hears vipd's KEEPALIVE and gives up on its hold timer (Hold Timer Expired, 4/0). The
+    // attempt runs on FRR's separate structure for accepted connections, so only its log shows it.
+    EXPECT_NE(frr.log().find("sent to neighbor " + node_v4 + " 4/0 (Hold Timer Expired)"), std::string::npos)
+        << frr.log() << "\nvipd log:\n" << vipd.log();
+    EXPECT_GT(min_ttl_drops(link.peer), 0);
+  }
 }
 
 }  // namespace

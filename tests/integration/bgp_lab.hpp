@@ -56,6 +56,7 @@ struct RouterOptions {
   int hold = 9;
   bool seed_policy = false;       // FRR: the seed's prefix-list + route-map on the node
   bool connects = false;          // BIRD: also connect to the node (default: passive, waits)
+  bool ttl_security = false;      // FRR: GTSM, `neighbor <node> ttl-security hops 1` (RFC 5082)
 };
 
 // A router in the peer namespace. Queries go through its control socket.
@@ -101,6 +102,7 @@ class Frr : public Router {
          node_v4 + " passive\n neighbor " + node_v4 + " timers " + std::to_string(o.hold / 3) + " " +
          std::to_string(o.hold) + "\n";
     if (!o.password.empty()) c += " neighbor " + node_v4 + " password " + o.password + "\n";
+    if (o.ttl_security) c += " neighbor " + node_v4 + " ttl-security hops 1\n";
     c += " address-family ipv4 unicast\n  neighbor " + node_v4 + " activate\n";
     if (o.seed_policy) c += "  neighbor " + node_v4 + " route-map NODE in\n";
     c += " exit-address-family\n address-family ipv6 unicast\n  neighbor " + node_v4 +

@@ -31,6 +31,7 @@ struct Route {
   std::optional<std::uint32_t> local_pref;  // iBGP only; the Session uses 100 when unset
   std::vector<std::uint32_t> communities;
   std::vector<LargeCommunity> large_communities;
+  Origin origin = Origin::incomplete;
   friend bool operator==(const Route&, const Route&) = default;
 };
 
@@ -69,11 +70,23 @@ struct RouteGroup {
 };
 std::vector<RouteGroup> group_by_attributes(const RouteTable& routes);
 
-// Session-dependent attributes for one group (RFC 4271 §5.1): ORIGIN INCOMPLETE; AS_PATH empty on
-// iBGP, [local_asn] on eBGP; LOCAL_PREF (default 100) on iBGP only; the next hops given.
+// Session-dependent attributes for one group (RFC 4271 §5.1): ORIGIN from the advertisement
+// (INCOMPLETE unless configured); AS_PATH empty on iBGP, [local_asn] on eBGP; LOCAL_PREF (default
+// 100) on iBGP only; the next hops given.
 RouteAttributes route_attributes(const Route& advertised, std::uint32_t local_asn, bool ibgp,
                                  std::optional<net::IpAddress> next_hop_v4,
                                  std::optional<net::IpAddress> next_hop_v6);
+
+// The next hops of an established session whose local address is `local`; `sibling` is the first
+// address of the other family on the interface holding it (global IPv6 only), if any. IPv4: the
+// session's own address (IPv4 session) or the sibling. IPv6: the peer's `next-hop-v6` when
+// configured, else the session's own address (IPv6 session, unless link-local) or the sibling.
+struct NextHops {
+  std::optional<net::IpAddress> v4;
+  std::optional<net::IpAddress> v6;
+};
+NextHops session_next_hops(const config::Peer& peer, const net::IpAddress& local,
+                           std::optional<net::IpAddress> sibling);
 
 // The peer settings that a running session depends on: a change in any of them resets that
 // peer's session on reload; anything else (pools, services, advertisements) does not.

@@ -1,7 +1,8 @@
 #pragma once
 // bgp::Session: the Boost.Asio adapter for one configured peer. It owns the TCP connection and the
 // FSM's timers and carries out the Fsm's actions (fsm.hpp): active connect with the FSM's backoff,
-// `source-address` bind, TCP MD5 (TCP_MD5SIG), TTL 1 on single-hop eBGP, framing with next_frame,
+// `source-address` bind, TCP MD5 (TCP_MD5SIG), TTL 1 on single-hop eBGP or GTSM (RFC 5082) on
+// connecting and accepted sockets, framing with next_frame,
 // every received message fed to the Fsm (which enforces the hold timer). Once Established it keeps
 // the peer's Adj-RIB-Out in step with the routes it is given: the whole table and End-of-RIB after
 // the session comes up, then only the differences; a ROUTE-REFRESH resends the family's table.
@@ -10,9 +11,9 @@
 // thread. Errors never leave the loop as exceptions (error_code overloads throughout).
 //
 // Choices:
-// - NEXT_HOP is the connection's local address; IPv6 prefixes get the first global IPv6 address of
-//   the interface that holds the local address (and IPv4 prefixes over an IPv6 session the first
-//   IPv4 address there). Routes of a family whose next hop is unknown or that the peer did not
+// - NEXT_HOP is the connection's local address; IPv6 prefixes get the peer's `next-hop-v6`, else
+//   the first global IPv6 address of the interface that holds the local address (and IPv4 prefixes
+//   over an IPv6 session the first IPv4 address there): session_next_hops() in plan.hpp. Routes of a family whose next hop is unknown or that the peer did not
 //   negotiate are not sent (logged once per session).
 // - Collisions (passive peers, RFC 4271 §6.8): an incoming connection replaces our own attempt in
 //   Connect/Active; in OpenConfirm connection_to_keep() decides; in OpenSent and Established (or
@@ -54,6 +55,12 @@ struct PeerStatus {
 // Applies TCP MD5 (RFC 2385) for `peer` with `password` to a socket (connecting or listening).
 // Returns false and sets errno on failure.
 bool set_tcp_md5(int fd, const net::IpAddress& peer, const std::string& password);
+
+// Sets the TTL rules for a connection to `peer` on a socket of the peer's family: with `gtsm`
+// (RFC 5082) TTL / hop limit 255 and IP_MINTTL / IPV6_MINHOPCOUNT 254; otherwise TTL 1 on
+// single-hop eBGP; nothing for iBGP or ebgp-multihop. Returns false and sets errno on failure.
+bool set_outgoing_ttl(int fd, net::Family family, int ttl);
+bool apply_ttl_policy(int fd, const config::Peer& peer);
 
 class Session : public std::enable_shared_from_this<Session> {
  public:

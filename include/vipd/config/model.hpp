@@ -38,6 +38,10 @@ using Diagnostics = std::vector<Diagnostic>;
 enum class Protocol { layer2, bgp };
 const char* to_string(Protocol p);
 
+// BGP ORIGIN (RFC 4271 §5.1.1) of an advertisement; routers show igp as `i`, egp `e`, incomplete `?`.
+enum class BgpOrigin { igp, egp, incomplete };
+const char* to_string(BgpOrigin o);
+
 struct LargeCommunity {
   std::uint32_t global_admin = 0;
   std::uint32_t local1 = 0;
@@ -49,6 +53,7 @@ struct BgpAdvertisement {
   std::uint8_t aggregation_length = 32;
   std::uint8_t aggregation_length_v6 = 128;
   std::optional<std::uint32_t> localpref;        // iBGP LOCAL_PREF; default 100 when unset
+  BgpOrigin origin = BgpOrigin::incomplete;      // as MetalLB (and the seed's router shows `?`)
   std::vector<std::uint32_t> communities;        // RFC 1997, resolved from names/aliases
   std::vector<LargeCommunity> large_communities; // RFC 8092
   std::vector<std::string> peers;                // peer names/addresses; empty = all peers
@@ -86,6 +91,8 @@ struct Peer {
   std::string password;  // TCP MD5 (RFC 2385); empty = none
   bool ebgp_multihop = false;
   bool passive = false;  // vipd: also listen for the peer's connection
+  bool gtsm = false;     // vipd: RFC 5082 (send TTL 255, accept only TTL >= 254)
+  std::optional<net::IpAddress> next_hop_v6;  // vipd: MP_REACH next hop for IPv6 prefixes (global)
   std::string bfd_profile;
   SourceLocation where;
 };
