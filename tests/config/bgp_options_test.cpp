@@ -3,28 +3,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "config/config_test_util.hpp"
 #include "vipd/config/loader.hpp"
 
 namespace vipd::config {
 namespace {
 
+using test_util::formatted;
+using test_util::load_ok;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::vector<std::string> formatted(const Diagnostics& ds) {
-  std::vector<std::string> out;
-  for (const auto& d : ds) out.push_back(d.format());
-  return out;
-}
-
-Model load_ok(const std::string& text) {
-  auto r = load_text("t.yaml", text);
-  if (!r) {
-    for (const auto& d : r.error()) ADD_FAILURE() << d.format();
-    return {};
-  }
-  return std::move(r).value().model;
-}
 
 // One peer line (line 2) and one bgp pool whose advertisement is line 6.
 std::string with_peer(const std::string& extra) {

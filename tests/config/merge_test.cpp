@@ -5,10 +5,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "config/config_test_util.hpp"
 #include "vipd/config/loader.hpp"
 
 namespace vipd::config {
 namespace {
+
+using test_util::formatted;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -29,12 +32,6 @@ class MergeTest : public ::testing::Test {
   }
   std::filesystem::path dir_;
 };
-
-std::vector<std::string> formatted(const Diagnostics& ds) {
-  std::vector<std::string> out;
-  for (const auto& d : ds) out.push_back(d.format());
-  return out;
-}
 
 TEST_F(MergeTest, ListsMergeAcrossFilesAndReferencesResolveAcrossThem) {
   const auto a = write("a.yaml",

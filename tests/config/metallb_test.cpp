@@ -6,10 +6,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/config_test_util.hpp"
 #include "vipd/config/loader.hpp"
 
 namespace vipd::config {
 namespace {
+
+using test_util::formatted;
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -21,12 +24,6 @@ std::string read(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::vector<std::string> formatted(const Diagnostics& ds) {
-  std::vector<std::string> out;
-  for (const auto& d : ds) out.push_back(d.format());
-  return out;
 }
 
 LoadResult load_ok(const std::string& path) {
