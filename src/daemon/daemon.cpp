@@ -241,6 +241,9 @@ void Daemon::on_links(netlink::SnapshotPtr snapshot, netlink::ChangeKind kind) {
   // Failover first: a lost group link releases before this reconcile (its callback reconciles).
   if (failover_) failover_->links_changed(*links_, policy_);
   reconcile(kind == netlink::ChangeKind::initial ? "start" : "link change");
+  // The first reconcile builds every table at once and leaves freed heap behind (-34 MiB RSS
+  // measured with 100k VIPs); hand it back once.
+  if (kind == netlink::ChangeKind::initial) malloc_trim(0);
 }
 
 void Daemon::reconcile(const char* cause) {

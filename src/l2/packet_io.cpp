@@ -5,17 +5,21 @@
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "vipd/common/log.hpp"
+#include "vipd/l2/codec.hpp"
 
 namespace vipd::l2 {
 namespace {
@@ -72,14 +76,55 @@ struct PacketIoState {
   bool reading = true;   // false after kMaxConsecutiveErrors read errors
   int consecutive_errors = 0;
   std::unordered_map<std::uint64_t, int> groups;  // multicast MAC -> references
+  bool allmulti = false;  // one PACKET_MR_ALLMULTI membership stands for all groups
   std::uint64_t received = 0;
   std::uint64_t sent = 0;
   std::uint64_t send_errors = 0;
+
+  // Frames sent from the handler during a pcap_dispatch batch (the replies) are queued here and go
+  // out with one sendmmsg after the batch instead of one pcap_inject syscall each.
+  bool dispatching = false;
+  std::size_t queued = 0;
+  std::array<std::array<std::uint8_t, l2::max_frame_size>, kBatch> out{};
+  std::array<iovec, kBatch> iov{};
+  std::array<mmsghdr, kBatch> msgs{};
 };
 
 namespace {
 
 void arm(const std::shared_ptr<PacketIoState>& state);
+
+// Sends the queued frames on pcap's own packet socket (what pcap_inject writes to). A frame the
+// kernel refuses is counted and skipped; the rest are retried, so the loop is bounded by the queue.
+void flush(PacketIoState& s) {
+  std::size_t done = 0;
+  std::uint64_t failed = 0;
+  int last_error = 0;
+  while (done < s.queued) {
+    const int n = sendmmsg(s.fd, &s.msgs[done], static_cast<unsigned>(s.queued - done), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      last_error = errno;
+      ++failed;
+      ++done;
+      continue;
+    }
+    for (std::size_t i = done; i < done + static_cast<std::size_t>(n); ++i) {
+      if (s.msgs[i].msg_len == s.iov[i].iov_len) {
+        ++s.sent;
+      } else {
+        ++failed;
+      }
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  s.queued = 0;
+  if (failed > 0) {
+    s.send_errors += failed;
+    s.log->warn("{} (ifindex {}): {} queued frame(s) not sent: {}", s.name, s.ifindex, failed,
+                last_error != 0 ? std::strerror(last_error) : "short write");
+  }
+}
 
 void on_packet(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
   auto* state = reinterpret_cast<PacketIoState*>(user);
@@ -103,7 +148,11 @@ void on_packet(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
 // descriptor is edge-triggered inside Asio, so the wait is re-armed only once the ring is empty.
 void drain(const std::shared_ptr<PacketIoState>& state) {
   for (int batch = 0; batch < state->options.max_batches_per_turn; ++batch) {
+    state->dispatching = true;
     const int n = pcap_dispatch(state->pcap, kBatch, &on_packet, reinterpret_cast<u_char*>(state.get()));
+    state->dispatching = false;
+    // Replies queued before a handler closed the handle still go out: the socket lives until we return.
+    if (state->queued > 0) flush(*state);
     if (state->closed) return;
     if (n == 0) {
       arm(state);
@@ -151,20 +200,68 @@ std::string pcap_error(const PacketIoState& state, const std::string& what, cons
   return state.name + " (ifindex " + std::to_string(state.ifindex) + "): " + what + ": " + detail;
 }
 
-Result<void, std::string> membership(PacketIoState& state, const netlink::MacAddress& group, int option) {
+netlink::MacAddress group_mac(std::uint64_t key) {
+  netlink::MacAddress mac{};
+  for (auto i = mac.size(); i-- > 0; key >>= 8) mac[i] = static_cast<std::uint8_t>(key & 0xff);
+  return mac;
+}
+
+// One PACKET_ADD/DROP_MEMBERSHIP: of `group` (PACKET_MR_MULTICAST) or, without one, all multicast.
+Result<void, std::string> membership(PacketIoState& state, const netlink::MacAddress* group, int option) {
   packet_mreq mreq{};
   mreq.mr_ifindex = state.ifindex;
-  mreq.mr_type = PACKET_MR_MULTICAST;
-  mreq.mr_alen = static_cast<unsigned short>(group.size());
-  std::memcpy(mreq.mr_address, group.data(), group.size());
+  mreq.mr_type = group != nullptr ? PACKET_MR_MULTICAST : PACKET_MR_ALLMULTI;
+  if (group != nullptr) {
+    mreq.mr_alen = static_cast<unsigned short>(group->size());
+    std::memcpy(mreq.mr_address, group->data(), group->size());
+  }
   if (setsockopt(state.fd, SOL_PACKET, option, &mreq, sizeof(mreq)) != 0) {
     const int err = errno;
     return unexpected(pcap_error(state,
                                  std::string(option == PACKET_ADD_MEMBERSHIP ? "join" : "leave") +
-                                     " multicast " + netlink::to_string(group),
+                                     (group != nullptr ? " multicast " + netlink::to_string(*group)
+                                                       : std::string(" all-multicast")),
                                  std::strerror(err)));
   }
   return {};
+}
+
+// Per-group memberships -> one all-multicast membership. The all-multicast one comes first so no
+// group is unheard in between; `except` (a group just counted, never joined) is not left.
+Result<void, std::string> enter_allmulti(PacketIoState& s, std::uint64_t except) {
+  if (auto r = membership(s, nullptr, PACKET_ADD_MEMBERSHIP); !r) return r;
+  s.allmulti = true;
+  for (const auto& [key, refs] : s.groups) {
+    if (key == except) continue;
+    const auto mac = group_mac(key);
+    // A failed leave only leaves a stale entry in the kernel until the handle closes.
+    if (auto r = membership(s, &mac, PACKET_DROP_MEMBERSHIP); !r) s.log->warn("{}", r.error());
+  }
+  s.log->info("{} (ifindex {}): {} multicast groups, more than {}: receiving all multicast instead", s.name,
+              s.ifindex, s.groups.size(), s.options.allmulti_threshold);
+  return {};
+}
+
+// All-multicast -> per-group memberships again, the groups first. On a failed join the handle stays
+// all-multicast (it still hears every group) and drops the groups it joined so far.
+void leave_allmulti(PacketIoState& s) {
+  std::vector<std::uint64_t> joined;
+  for (const auto& [key, refs] : s.groups) {
+    const auto mac = group_mac(key);
+    if (auto r = membership(s, &mac, PACKET_ADD_MEMBERSHIP); !r) {
+      s.log->warn("{}; staying all-multicast", r.error());
+      for (auto k : joined) {
+        const auto m = group_mac(k);
+        (void)membership(s, &m, PACKET_DROP_MEMBERSHIP);
+      }
+      return;
+    }
+    joined.push_back(key);
+  }
+  if (auto r = membership(s, nullptr, PACKET_DROP_MEMBERSHIP); !r) s.log->warn("{}", r.error());
+  s.allmulti = false;
+  s.log->info("{} (ifindex {}): {} multicast groups: back to per-group memberships", s.name, s.ifindex,
+              s.groups.size());
 }
 
 }  // namespace
@@ -252,6 +349,18 @@ PacketIo::~PacketIo() {
 
 Result<void, std::string> PacketIo::send(std::span<const std::uint8_t> frame) {
   auto& s = *state_;
+  if (s.dispatching && !frame.empty() && frame.size() <= l2::max_frame_size) {
+    if (s.queued == s.out.size()) flush(s);
+    auto& slot = s.out[s.queued];
+    std::memcpy(slot.data(), frame.data(), frame.size());
+    s.iov[s.queued] = iovec{slot.data(), frame.size()};
+    s.msgs[s.queued] = mmsghdr{};
+    s.msgs[s.queued].msg_hdr.msg_iov = &s.iov[s.queued];
+    s.msgs[s.queued].msg_hdr.msg_iovlen = 1;
+    ++s.queued;
+    return {};
+  }
+  if (s.queued > 0) flush(s);  // keep the order of frames
   const int n = pcap_inject(s.pcap, frame.data(), frame.size());
   if (n < 0 || static_cast<std::size_t>(n) != frame.size()) {
     ++s.send_errors;
@@ -267,15 +376,25 @@ Result<void, std::string> PacketIo::join_multicast(const netlink::MacAddress& gr
   auto& s = *state_;
   if ((group[0] & 0x01) == 0)
     return unexpected(pcap_error(s, "join multicast " + netlink::to_string(group), "not a multicast address"));
-  auto& refs = s.groups[group_key(group)];
-  if (refs == 0) {
-    if (auto r = membership(s, group, PACKET_ADD_MEMBERSHIP); !r) {
-      s.groups.erase(group_key(group));
-      s.log->warn("{}", r.error());
-      return r;
+  const auto key = group_key(group);
+  const auto [it, first] = s.groups.try_emplace(key, 0);
+  if (first && !s.allmulti) {
+    // Past the threshold: switch once; if that fails, fall back to joining this group alone.
+    bool switched = false;
+    if (s.groups.size() > s.options.allmulti_threshold) {
+      auto r = enter_allmulti(s, key);
+      switched = r.ok();
+      if (!switched) s.log->warn("{}; joining per group", r.error());
+    }
+    if (!switched) {
+      if (auto r = membership(s, &group, PACKET_ADD_MEMBERSHIP); !r) {
+        s.groups.erase(it);
+        s.log->warn("{}", r.error());
+        return r;
+      }
     }
   }
-  ++refs;
+  ++it->second;
   return {};
 }
 
@@ -286,12 +405,18 @@ Result<void, std::string> PacketIo::leave_multicast(const netlink::MacAddress& g
     return unexpected(pcap_error(s, "leave multicast " + netlink::to_string(group), "not joined"));
   if (--it->second > 0) return {};
   s.groups.erase(it);
-  if (auto r = membership(s, group, PACKET_DROP_MEMBERSHIP); !r) {
+  if (s.allmulti) {
+    if (s.groups.size() <= s.options.allmulti_threshold / 2) leave_allmulti(s);
+    return {};
+  }
+  if (auto r = membership(s, &group, PACKET_DROP_MEMBERSHIP); !r) {
     s.log->warn("{}", r.error());
     return r;
   }
   return {};
 }
+
+bool PacketIo::all_multicast() const { return state_->allmulti; }
 
 int PacketIo::multicast_refs(const netlink::MacAddress& group) const {
   const auto it = state_->groups.find(group_key(group));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -119,6 +120,35 @@ TEST_F(L2Lab, AnotherHostClaimingTheVipIsAConflict) {
   intruder->run("arping -U -c 2 -w 2 -I eth0 -s 10.77.0.100 10.77.0.100");
   EXPECT_TRUE(wait_until([&] { return count_log("conflict") > 0; }, 2s)) << vipd_->log();
   EXPECT_NE(vipd_->log().find("02:77:00:00:99:99"), std::string::npos);
+}
+
+// More IPv6 VIPs on a link than PacketIo's per-group limit (64): the handle receives all multicast
+// instead of joining 100 solicited-node groups; a VIP is still answered, a non-VIP is not.
+TEST_F(L2Lab, ManyIpv6VipsOnALinkAreAnsweredThroughAllMulticast) {
+  std::string config =
+      "address-pools:\n  - {name: lab, protocol: layer2, addresses: [\"fd77::100-fd77::1ff\"]}\nservices:\n";
+  for (int i = 0; i < 100; ++i) {
+    char line[96];
+    std::snprintf(line, sizeof line, "  - {name: v6-%d, pool: lab, address: \"fd77::%x\"}\n", i, 0x100 + i);
+    config += line;
+  }
+  config += "gratuitous: {count: 1, interval: 200ms}\n";
+  start_vipd(config, 100);
+  EXPECT_GT(count_log("receiving all multicast instead"), 0) << vipd_->log();
+  const auto link = node_->run("ip -d link show dev eth0").output;  // IFLA_ALLMULTI (Linux >= 6.5)
+  if (link.find(" allmulti ") != std::string::npos) {
+    EXPECT_EQ(link.find(" allmulti 0 "), std::string::npos) << link;
+  }
+
+  const auto vip = client_->run("ndisc6 -m -n -r 2 -w 1000 fd77::150 eth0");
+  EXPECT_EQ(vip.exit_code, 0) << vip.output;
+  const auto macs = ndisc_target_macs(vip.output);
+  ASSERT_EQ(macs.size(), 1u) << vip.output;
+  EXPECT_EQ(*macs.begin(), kEth0Mac);
+
+  const auto other = client_->run("ndisc6 -m -n -r 2 -w 300 fd77::1f0 eth0");  // in the pool, no service
+  EXPECT_NE(other.exit_code, 0) << other.output;
+  EXPECT_TRUE(ndisc_target_macs(other.output).empty()) << other.output;
 }
 
 // Unicast NS (a NUD probe) straight to the node's MAC and the VIP: answered (MetalLB #2920).

@@ -192,6 +192,46 @@ TEST_F(PacketIoTest, SentFrameIsSeenOnPeer) {
   for (const auto& f : frames_) EXPECT_FALSE(f.src_is(kNodeMac));
 }
 
+// Frames sent from inside the handler are queued and leave together (one sendmmsg) once the
+// handler has seen the whole pcap_dispatch batch, in the order they were sent.
+TEST_F(PacketIoTest, RepliesFromTheHandlerLeaveAfterTheBatchInOrder) {
+  std::unique_ptr<PacketIo> io;
+  std::uint8_t next = 120;
+  int queued_in_handler = 0;
+  io = open_node([&](int, std::span<const std::uint8_t> bytes) {
+    const Frame f{0, {bytes.begin(), bytes.end()}};
+    if (!f.is_arp() || f.arp_op() != 1 || !f.src_is(kPeerMac) || next >= 123) return;
+    // Who has 10.77.0.<next>, tell 10.77.0.10 (from the node's MAC).
+    const std::vector<std::uint8_t> frame = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x77, 0x00, 0x00, 0x10, 0x00,
+                                             0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6,    4,    0x00, 0x01, 0x02, 0x77,
+                                             0x00, 0x00, 0x10, 0x00, 10,   77,   0,    10,   0,    0,    0,    0,
+                                             0,    0,    10,   77,   0,    next++};
+    const auto before = io->stats().sent;
+    ASSERT_TRUE(io->send(frame).ok());
+    if (io->stats().sent == before) ++queued_in_handler;
+  });
+  ASSERT_NE(io, nullptr);
+  Process tcpdump(&*peer_,
+                  {"timeout", "8", "tcpdump", "-l", "-nn", "-e", "-c", "3", "-i", "c0", "arp and ether src 02:77:00:00:10:00 and arp[6:2] = 1"},
+                  log_path("tcpdump"));
+  ASSERT_TRUE(testlab::wait_until([&] { return tcpdump.log().find("listening on") != std::string::npos; }, 3s))
+      << tcpdump.log();
+  // Three requests (1 s apart) wait in the ring while the loop is not running: one batch.
+  peer_->run("arping -b -c 3 -w 3 -I c0 10.77.0.10");
+  ASSERT_TRUE(run_until([&] { return next == 123; }, 3s)) << "handler saw " << int(next - 120) << " requests";
+  EXPECT_EQ(queued_in_handler, 3) << "sends from the handler went out at once";
+  EXPECT_TRUE(testlab::wait_until([&] { return !tcpdump.running(); }, 5s)) << tcpdump.log();
+  const std::string out = tcpdump.log();
+  const auto a = out.find("who-has 10.77.0.120 "), b = out.find("who-has 10.77.0.121 "), c = out.find("who-has 10.77.0.122 ");
+  ASSERT_NE(a, std::string::npos) << out;
+  ASSERT_NE(b, std::string::npos) << out;
+  ASSERT_NE(c, std::string::npos) << out;
+  EXPECT_LT(a, b) << out;
+  EXPECT_LT(b, c) << out;
+  EXPECT_EQ(io->stats().sent, 3u);
+  EXPECT_EQ(io->stats().send_errors, 0u);
+}
+
 TEST_F(PacketIoTest, FilterPassesOnlyArpAndNeighbourDiscovery) {
   auto io = open_node();
   ASSERT_NE(io, nullptr);
@@ -249,6 +289,77 @@ TEST_F(PacketIoTest, MulticastMembershipIsRefCountedAndDeliversNs) {
 
   EXPECT_FALSE(io->leave_multicast(kGroup).ok()) << "leaving a group not joined is an error";
   EXPECT_FALSE(io->join_multicast(kNodeMac).ok()) << "a unicast MAC is not a group";
+}
+
+// The device's all-multicast count (`ip -d link`: IFLA_ALLMULTI, Linux >= 6.5); the IFF_ALLMULTI flag
+// only shows what user space set with `ip link set allmulticast`.
+bool node_allmulti(const Netns& node) {
+  const auto out = node.run("ip -d link show dev n0").output;
+  const auto at = out.find(" allmulti ");
+  return at != std::string::npos && out.compare(at, 12, " allmulti 0 ") != 0;
+}
+
+// Past allmulti_threshold groups one all-multicast membership replaces the per-group ones (the
+// kernel's per-socket list is linear: 50,000 joins took ~20 s); at half of it, back to per group.
+TEST_F(PacketIoTest, ManyGroupsSwitchToAllMulticastAndBack) {
+  if (node_->run("ip -d link show dev n0").output.find(" allmulti ") == std::string::npos)
+    GTEST_SKIP() << "the device's all-multicast count is not reported (Linux < 6.5 or old iproute2)";
+  std::unique_ptr<PacketIo> io;
+  {
+    EnterNetns inside(*node_);
+    ifindex_ = static_cast<int>(if_nametoindex("n0"));
+    PacketIo::Options options;
+    options.allmulti_threshold = 4;
+    auto opened = PacketIo::open(
+        io_, ifindex_, "n0",
+        [this](int ifindex, std::span<const std::uint8_t> frame) {
+          frames_.push_back(Frame{ifindex, {frame.begin(), frame.end()}});
+        },
+        options);
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    io = std::move(opened).value();
+  }
+  auto group = [](std::uint8_t low) { return netlink::MacAddress{0x33, 0x33, 0xff, 0x00, 0x02, low}; };
+  ASSERT_TRUE(io->join_multicast(kGroup).ok());
+  for (std::uint8_t i = 0; i < 3; ++i) ASSERT_TRUE(io->join_multicast(group(i)).ok());
+  EXPECT_FALSE(io->all_multicast());
+  EXPECT_FALSE(node_allmulti(*node_));
+  EXPECT_TRUE(node_in_group(*node_)) << node_->run("ip maddr show dev n0").output;
+
+  ASSERT_TRUE(io->join_multicast(group(3)).ok());  // the fifth group: over the threshold
+  EXPECT_TRUE(io->all_multicast());
+  EXPECT_TRUE(node_allmulti(*node_)) << node_->run("ip -d link show dev n0").output;
+  EXPECT_FALSE(node_in_group(*node_)) << "per-group membership kept: " << node_->run("ip maddr show dev n0").output;
+  EXPECT_EQ(io->multicast_refs(kGroup), 1);
+  ASSERT_TRUE(io->join_multicast(kGroup).ok());  // counted, not joined
+  EXPECT_EQ(io->multicast_refs(kGroup), 2);
+
+  // An NS to a counted group still arrives.
+  const auto ndisc = peer_->run("ndisc6 -n -r 1 -w 300 fd77::100 c0");
+  EXPECT_TRUE(run_until(
+      [&] {
+        return std::any_of(frames_.begin(), frames_.end(),
+                           [&](const Frame& f) { return f.icmp6_type() == 135 && f.dst_is(kGroup); });
+      },
+      2s))
+      << ndisc.output << " frames: " << frames_.size();
+
+  // Down to 3 groups: still all-multicast (hysteresis); down to 2 (half of 4): per group again.
+  ASSERT_TRUE(io->leave_multicast(group(3)).ok());
+  ASSERT_TRUE(io->leave_multicast(group(2)).ok());
+  EXPECT_TRUE(io->all_multicast());
+  ASSERT_TRUE(io->leave_multicast(group(1)).ok());
+  EXPECT_FALSE(io->all_multicast());
+  EXPECT_FALSE(node_allmulti(*node_)) << node_->run("ip -d link show dev n0").output;
+  EXPECT_TRUE(node_in_group(*node_)) << node_->run("ip maddr show dev n0").output;
+  EXPECT_EQ(io->multicast_refs(kGroup), 2);
+
+  // Closing in all-multicast mode releases it too.
+  for (std::uint8_t i = 1; i < 4; ++i) ASSERT_TRUE(io->join_multicast(group(i)).ok());
+  EXPECT_TRUE(io->all_multicast());
+  io.reset();
+  EXPECT_FALSE(node_allmulti(*node_)) << "all-multicast outlived the handle";
+  run_for(50ms);
 }
 
 TEST_F(PacketIoTest, ClosingReleasesMembershipAndHandle) {

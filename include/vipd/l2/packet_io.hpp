@@ -2,10 +2,13 @@
 // Packet I/O adapter for one link: a libpcap handle (immediate mode, inbound only, a BPF filter
 // passing only ARP and ICMPv6 NS/NA) whose selectable fd lives in the Asio loop. Reads are drained
 // in batches with pcap_dispatch and handed to the caller as spans into pcap's ring (no allocation
-// per packet); sends go out with pcap_inject. Multicast membership (solicited-node groups of owned
-// IPv6 VIPs) is a packet-socket membership on this handle, ref-counted per group.
+// per packet); sends go out with pcap_inject, except that replies sent from the handler leave with
+// one sendmmsg per batch. Multicast membership (solicited-node groups of owned IPv6 VIPs) is a
+// packet-socket membership on this handle, ref-counted per group; past Options::allmulti_threshold
+// groups the handle switches to one all-multicast membership instead.
 // Not thread-safe: use it from the io_context's thread, and destroy it before the io_context.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,10 +33,16 @@ class PacketIo {  // one per selected link
   struct Options {
     int snaplen = 256;                // an NS with options is 86 bytes; leaves room for VLAN tags
     // Kernel ring: ~11,000 frames of slack at snaplen 256, for flat-out bursts (bench/l2_bench.sh:
-    // flat-out loss 17-27% with it, 16-33% with 1 MiB). It is mapped into the process and counts in
-    // VmRSS as it fills (about +3 MiB against 1 MiB per selected link under load).
+    // with batched replies, 1 MiB lost more flat out; bench/README.md). The kernel maps the whole
+    // ring into the process at open, so it counts in VmRSS in full from the start (4 MiB of 13.9 MiB
+    // with 2 VIPs).
     int buffer_bytes = 4 << 20;
     int max_batches_per_turn = 16;    // x 64 frames, then yield to other handlers of the loop
+    // More distinct groups than this and the handle holds one PACKET_MR_ALLMULTI membership instead
+    // of one per group: the kernel keeps a packet socket's memberships in a linear list, so 50,000
+    // per-group joins took ~18 s at startup (bench/README.md). The BPF filter still passes only ARP and
+    // NS/NA. Back to per-group memberships once the count falls to half of it.
+    std::size_t allmulti_threshold = 64;
   };
 
   // Opens the link `name` (whose index must be `ifindex` in the calling thread's network namespace)
@@ -44,15 +53,21 @@ class PacketIo {  // one per selected link
                                                              const std::string& name, FrameHandler on_frame,
                                                              const Options& options);
 
-  // Sends one complete Ethernet frame (pcap_inject).
+  // Sends one complete Ethernet frame (pcap_inject). Called from the frame handler, the frame is
+  // copied and queued instead, and the batch's frames go out with one sendmmsg when the handler has
+  // seen the whole pcap_dispatch batch (one syscall per batch, not per reply); failures there are
+  // logged and counted in Stats::send_errors.
   Result<void, std::string> send(std::span<const std::uint8_t> frame);
 
   // PACKET_ADD_MEMBERSHIP / PACKET_DROP_MEMBERSHIP of a multicast MAC, ref-counted per group: the
-  // socket joins on the first join and leaves on the last leave. Leaving a group not joined is an error.
+  // socket joins on the first join and leaves on the last leave (or, in all-multicast mode, only
+  // counts). Leaving a group not joined is an error.
   Result<void, std::string> join_multicast(const netlink::MacAddress& group);
   Result<void, std::string> leave_multicast(const netlink::MacAddress& group);
   // Current reference count of a group (0 = not joined).
   int multicast_refs(const netlink::MacAddress& group) const;
+  // True while the handle holds the all-multicast membership (more than allmulti_threshold groups).
+  bool all_multicast() const;
 
   struct Stats {
     std::uint64_t received = 0;      // frames handed to the handler
