@@ -263,21 +263,18 @@ void Daemon::reconcile(const char* cause) {
 }
 
 void Daemon::reconcile_step(const char* cause) {
-  const auto desired =
-      desired_l2(policy_, *links_, config_.assignments,
-                 [this](const std::string& pool, net::Family family) { return owns(pool, family); });
+  // A backup keeps the handles its failover VIPs would use open: taking over then only swaps the
+  // responder's table (opening or closing a packet ring blocks the loop for milliseconds).
+  const auto desired = desired_l2(
+      policy_, *links_, config_.assignments,
+      [this](const std::string& pool, net::Family family) { return owns(pool, family); },
+      [this](const std::string& pool, net::Family family) {
+        return failover_ && !failover_->stopped() && failover_->owns(pool, family).has_value();
+      });
 
   // 1. Handles: open on newly needed links first so a moved VIP is never unanswered.
-  std::set<int> needed;
+  std::set<int> needed(desired.standby_links.begin(), desired.standby_links.end());
   for (const auto& b : desired.bindings) needed.insert(b.ifindex);
-  if (failover_ && !failover_->stopped()) {
-    // A backup keeps the handles its failover VIPs would use open: taking over then only swaps the
-    // responder's table (opening or closing a packet ring blocks the loop for milliseconds).
-    const auto standby = desired_l2(policy_, *links_, config_.assignments, [this](const std::string& pool, net::Family f) {
-      return failover_->owns(pool, f).has_value();
-    });
-    for (const auto& b : standby.bindings) needed.insert(b.ifindex);
-  }
   for (int ifindex : needed) {
     if (handles_.count(ifindex)) continue;
     const auto name = link_name(links_.get(), ifindex);

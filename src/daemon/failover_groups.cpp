@@ -17,6 +17,13 @@ std::shared_ptr<spdlog::logger> logger() {
   return l;
 }
 
+// Records why a group is not running; true when the reason is new (snapshots repeat, logs should not).
+bool note_reason(std::string& recorded, std::string reason) {
+  if (recorded == reason) return false;
+  recorded = std::move(reason);
+  return true;
+}
+
 std::string key_text(const std::string& group, net::Family family) {
   return group + "/" + std::string(family_name(family));
 }
@@ -72,7 +79,7 @@ FailoverGroups::FailoverGroups(boost::asio::io_context& io, std::function<void(c
     : io_(io), on_change_(std::move(on_change)) {}
 
 FailoverGroups::~FailoverGroups() {
-  *alive_ = false;
+  // alive_ goes with this object: handover callbacks still queued on the io_context see it expired.
   // Destroying a VrrpGroup calls nothing back; the daemon is going away too.
   instances_.clear();
   retiring_.clear();
@@ -119,8 +126,7 @@ void FailoverGroups::update_link(Instance& instance, const netlink::LinkSnapshot
   if (link == nullptr) {
     if (instance.ifindex != 0) {
       instance.group->link_changed(false, {});
-    } else if (instance.waiting_for != "link") {
-      instance.waiting_for = "link";
+    } else if (note_reason(instance.waiting_for, "link")) {
       logger()->warn("[failover {}] link {} does not exist: waiting for it (backup, owns nothing)", name, s.interface);
     }
     return;
@@ -143,27 +149,21 @@ void FailoverGroups::update_link(Instance& instance, const netlink::LinkSnapshot
   }
   if (instance.ifindex == 0) {
     if (!refused.empty()) {
-      if (instance.waiting_for != "policy:" + refused) {
-        instance.waiting_for = "policy:" + refused;
+      if (note_reason(instance.waiting_for, "policy:" + refused))
         logger()->error("[failover {}] link {} is refused by the interface policy ({}): the group stays backup",
                         name, s.interface, refused);
-      }
       return;
     }
     if (view.primary_address.is_unspecified()) {
-      if (instance.waiting_for != "address") {
-        instance.waiting_for = "address";
+      if (note_reason(instance.waiting_for, "address"))
         logger()->warn("[failover {}] link {} has no {} address to send adverts from: waiting", name, s.interface,
                        s.family == net::Family::v4 ? "IPv4" : "IPv6 link-local");
-      }
       return;
     }
     instance.group->link_changed(usable, view.primary_address);
     if (auto started = instance.group->start(link->ifindex, view.primary_address); !started) {
-      if (instance.waiting_for != "start:" + started.error()) {
-        instance.waiting_for = "start:" + started.error();
+      if (note_reason(instance.waiting_for, "start:" + started.error()))
         logger()->error("[failover {}] cannot start: {}", name, started.error());
-      }
       return;
     }
     instance.ifindex = link->ifindex;

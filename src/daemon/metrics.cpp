@@ -20,6 +20,7 @@
 #include "vipd/common/ip.hpp"
 #include "vipd/common/log.hpp"
 #include "vipd/daemon/version.hpp"
+#include "vipd/failover/vrrp_fsm.hpp"
 
 namespace vipd::daemon {
 
@@ -113,13 +114,14 @@ std::vector<MetricFamily> build_families(const MetricsSnapshot& s) {
                               MetricType::Counter, {}};
   MetricFamily fo_adverts{"vipd_failover_adverts_received_total",
                           "Valid VRRP adverts of the group's VRID received from other routers", MetricType::Counter, {}};
-  static constexpr std::array<const char*, 5> state_names{"initialize", "backup", "master", "releasing", "fault"};
+  static_assert(std::tuple_size_v<decltype(MetricsSnapshot::FailoverGroup::transitions_to)> == failover::state_count);
   for (const auto& g : s.failover) {
     fo_master.metric.push_back(gauge({{"group", g.group}, {"family", g.family}}, g.master ? 1 : 0));
     fo_adverts.metric.push_back(counter({{"group", g.group}, {"family", g.family}}, g.adverts_received));
-    for (std::size_t to = 0; to < state_names.size(); ++to)
-      fo_transitions.metric.push_back(
-          counter({{"group", g.group}, {"family", g.family}, {"to", state_names[to]}}, g.transitions_to[to]));
+    for (std::size_t to = 0; to < failover::state_count; ++to)
+      fo_transitions.metric.push_back(counter(
+          {{"group", g.group}, {"family", g.family}, {"to", std::string(failover::to_string(static_cast<failover::State>(to)))}},
+          g.transitions_to[to]));
   }
 
   MetricFamily reload_ok{"vipd_config_last_reload_success",

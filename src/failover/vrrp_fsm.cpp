@@ -27,6 +27,13 @@ std::optional<TimerKind> timer_of(const Event& event) noexcept {
   return std::nullopt;
 }
 
+std::vector<net::IpAddress> sorted(std::vector<net::IpAddress> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+}  // namespace
+
 Event expiry_event(TimerKind kind) {
   switch (kind) {
     case TimerKind::master_down: return MasterDownTimerExpired{};
@@ -36,13 +43,6 @@ Event expiry_event(TimerKind kind) {
   }
   return MasterDownTimerExpired{};
 }
-
-std::vector<net::IpAddress> sorted(std::vector<net::IpAddress> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-}  // namespace
 
 struct VrrpFsm::Step {
   TimePoint now;

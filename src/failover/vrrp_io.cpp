@@ -61,16 +61,6 @@ std::string_view reason_text(TransitionReason reason) {
   return "?";
 }
 
-Event expiry_event(TimerKind kind) {
-  switch (kind) {
-    case TimerKind::master_down: return MasterDownTimerExpired{};
-    case TimerKind::advert: return AdvertTimerExpired{};
-    case TimerKind::preempt_delay: return PreemptDelayExpired{};
-    case TimerKind::handover: return HandoverTimerExpired{};
-  }
-  return MasterDownTimerExpired{};
-}
-
 template <class T>
 bool set_option(int fd, int level, int name, const T& value) {
   return ::setsockopt(fd, level, name, &value, sizeof(value)) == 0;

@@ -78,6 +78,21 @@ TEST_F(DesiredL2, DrainedNodeAnswersNothing) {
   EXPECT_TRUE(desired_l2(policy_, links_, assignments, true).bindings.empty());
 }
 
+// A failover backup: its VIPs are not answered, but their links are kept as standby links.
+TEST_F(DesiredL2, StandbyVipsOnlyContributeTheirLinks) {
+  const std::vector<pool::Assignment> assignments = {
+      assignment("web", "lab", config::Protocol::layer2, "10.77.0.100"),
+      assignment("other", "lab", config::Protocol::layer2, "10.78.0.100"),
+  };
+  const auto owns = [](const std::string&, net::Family family) { return family == net::Family::v6; };
+  const auto standby = [](const std::string&, net::Family) { return true; };
+  const auto desired = desired_l2(policy_, links_, assignments, owns, standby);
+  EXPECT_TRUE(desired.bindings.empty());
+  EXPECT_TRUE(desired.decisions.empty());
+  EXPECT_EQ(desired.standby_links, (std::vector<int>{2, 3}));
+  EXPECT_TRUE(desired_l2(policy_, links_, assignments, OwnsPool(owns)).standby_links.empty());
+}
+
 TEST_F(DesiredL2, VipOutsideEverySubnetHasNoBinding) {
   const std::vector<pool::Assignment> assignments = {
       assignment("lost", "lab", config::Protocol::layer2, "192.0.2.1")};

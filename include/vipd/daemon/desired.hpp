@@ -16,14 +16,17 @@ namespace vipd::daemon {
 struct DesiredL2 {
   std::vector<l2::Binding> bindings;           // sorted by (ifindex, vip)
   std::vector<selector::Decision> decisions;   // one per owned layer2 VIP, for logs and explain
+  std::vector<int> standby_links;              // ascending: links standby VIPs would be answered on
 };
 
 // Whether this node owns a layer2 pool's VIPs of one family now (drain, failover mastership).
 using OwnsPool = std::function<bool(const std::string& pool, net::Family family)>;
 
-// Owned layer2 VIPs bound to the links the selector picks for each.
+// Owned layer2 VIPs bound to the links the selector picks for each. VIPs `standby` accepts but
+// `owns` does not (a failover backup's) only contribute their links to standby_links.
 DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
-                     const std::vector<pool::Assignment>& assignments, const OwnsPool& owns);
+                     const std::vector<pool::Assignment>& assignments, const OwnsPool& owns,
+                     const OwnsPool& standby = {});
 // Every layer2 VIP is owned unless `drained`.
 DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
                      const std::vector<pool::Assignment>& assignments, bool drained);

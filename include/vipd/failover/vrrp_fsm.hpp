@@ -99,6 +99,8 @@ using Event = std::variant<Startup, Shutdown, AdvertReceived, MasterDownTimerExp
                            PreemptDelayExpired, HandoverTimerExpired, LinkDown, LinkUp>;
 inline constexpr std::size_t event_count = std::variant_size_v<Event>;
 std::string_view event_name(std::size_t event_index) noexcept;
+// The event to feed when a timer of `kind` fires.
+Event expiry_event(TimerKind kind);
 
 // ---- Actions ----
 // Send this advert now (priority 0 on release). The adapter writes it with write_vrrp_message()
