@@ -14,9 +14,11 @@ using namespace vipd::bgp;
 
 std::vector<net::Prefix> hosts(net::Family family, std::size_t n) {
   std::vector<net::Prefix> out;
-  const net::Uint128 base = family == net::Family::v4 ? net::Uint128{0x0a400000} : net::IpAddress::parse("2001:db8::")->value();
+  const net::Uint128 base =
+      family == net::Family::v4 ? net::Uint128{0x0a400000} : net::IpAddress::parse("2001:db8::")->value();
   for (std::size_t i = 0; i < n; ++i)
-    out.push_back({net::IpAddress::from_value(family, base + i), static_cast<std::uint8_t>(net::max_prefix_length(family))});
+    out.push_back({net::IpAddress::from_value(family, base + i),
+                   static_cast<std::uint8_t>(net::max_prefix_length(family))});
   return out;
 }
 

@@ -15,7 +15,9 @@ using namespace vipd::l2;
 constexpr MacAddress peer{0x02, 0x99, 0, 0, 0, 1};
 constexpr int links = 4;
 
-net::IpAddress v4(std::uint32_t i) { return net::IpAddress::v4(0x0a000000 + i); }
+net::IpAddress v4(std::uint32_t i) {
+  return net::IpAddress::v4(0x0a000000 + i);
+}
 net::IpAddress v6(std::uint32_t i) {
   return net::IpAddress::from_value(net::Family::v6, (net::Uint128{0xfd00} << 112) + i);
 }
@@ -59,7 +61,8 @@ std::vector<Frame> ns_frames(std::uint32_t bindings, bool hit) {
     NdPacket ns;
     ns.type = icmpv6_neighbor_solicitation;
     ns.source = to_v6_bytes(*net::IpAddress::parse("fd99::1"));
-    ns.target = to_v6_bytes(hit ? v6(i) : net::IpAddress::from_value(net::Family::v6, (net::Uint128{0xfd01} << 112) + i));
+    ns.target = to_v6_bytes(
+        hit ? v6(i) : net::IpAddress::from_value(net::Family::v6, (net::Uint128{0xfd01} << 112) + i));
     ns.destination = solicited_node_address(ns.target);
     ns.has_source_lla = true;
     ns.source_lla = peer;
@@ -87,10 +90,18 @@ void run(benchmark::State& state, bool arp, bool hit) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_ArpHit(benchmark::State& s) { run(s, true, true); }
-void BM_ArpMiss(benchmark::State& s) { run(s, true, false); }
-void BM_NsHit(benchmark::State& s) { run(s, false, true); }
-void BM_NsMiss(benchmark::State& s) { run(s, false, false); }
+void BM_ArpHit(benchmark::State& s) {
+  run(s, true, true);
+}
+void BM_ArpMiss(benchmark::State& s) {
+  run(s, true, false);
+}
+void BM_NsHit(benchmark::State& s) {
+  run(s, false, true);
+}
+void BM_NsMiss(benchmark::State& s) {
+  run(s, false, false);
+}
 
 BENCHMARK(BM_ArpHit)->Arg(1000)->Arg(100000);
 BENCHMARK(BM_ArpMiss)->Arg(1000)->Arg(100000);

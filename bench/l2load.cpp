@@ -51,7 +51,9 @@ using Mac = std::array<std::uint8_t, 6>;
   std::exit(2);
 }
 
-std::int64_t ns_of(const timespec& ts) { return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec; }
+std::int64_t ns_of(const timespec& ts) {
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
 std::int64_t now_ns(clockid_t clock) {
   timespec ts{};
   clock_gettime(clock, &ts);
@@ -62,7 +64,9 @@ void put16(std::uint8_t* p, std::uint16_t v) {
   p[0] = static_cast<std::uint8_t>(v >> 8);
   p[1] = static_cast<std::uint8_t>(v);
 }
-std::uint16_t get16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+std::uint16_t get16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
+}
 
 // ICMPv6 checksum over the pseudo-header (RFC 4443 2.3) and the message.
 std::uint16_t icmp6_checksum(const std::uint8_t* src, const std::uint8_t* dst, const std::uint8_t* msg,
@@ -105,14 +109,14 @@ std::vector<std::vector<std::uint8_t>> build_requests(const Setup& s) {
     std::vector<std::uint8_t> f;
     if (s.mode == Mode::arp) {
       f.assign(42, 0);
-      std::fill(f.begin(), f.begin() + 6, 0xff);          // broadcast
+      std::fill(f.begin(), f.begin() + 6, 0xff);  // broadcast
       std::copy(s.mac.begin(), s.mac.end(), f.begin() + 6);
       put16(&f[12], 0x0806);
-      put16(&f[14], 1);                                    // htype Ethernet
-      put16(&f[16], 0x0800);                               // ptype IPv4
+      put16(&f[14], 1);       // htype Ethernet
+      put16(&f[16], 0x0800);  // ptype IPv4
       f[18] = 6;
       f[19] = 4;
-      put16(&f[20], 1);                                    // request
+      put16(&f[20], 1);  // request
       std::copy(s.mac.begin(), s.mac.end(), f.begin() + 22);
       std::copy(src.bytes().begin(), src.bytes().end(), f.begin() + 28);
       std::copy(s.target.bytes().begin(), s.target.bytes().end(), f.begin() + 38);
@@ -120,21 +124,22 @@ std::vector<std::vector<std::uint8_t>> build_requests(const Setup& s) {
       f.assign(86, 0);
       const auto t = s.target.bytes();
       // Solicited-node group ff02::1:ffXX:XXXX and its MAC 33:33:ff:XX:XX:XX.
-      std::array<std::uint8_t, 16> group{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff, t[13], t[14], t[15]};
+      std::array<std::uint8_t, 16> group{0xff, 0x02, 0, 0,    0,    0,     0,     0,
+                                         0,    0,    0, 0x01, 0xff, t[13], t[14], t[15]};
       const Mac dmac{0x33, 0x33, 0xff, t[13], t[14], t[15]};
       std::copy(dmac.begin(), dmac.end(), f.begin());
       std::copy(s.mac.begin(), s.mac.end(), f.begin() + 6);
       put16(&f[12], 0x86dd);
-      f[14] = 0x60;                                        // version 6
-      put16(&f[18], 32);                                   // payload: NS 24 + SLLA option 8
-      f[20] = 58;                                          // next header ICMPv6
-      f[21] = 255;                                         // hop limit
+      f[14] = 0x60;       // version 6
+      put16(&f[18], 32);  // payload: NS 24 + SLLA option 8
+      f[20] = 58;         // next header ICMPv6
+      f[21] = 255;        // hop limit
       std::copy(src.bytes().begin(), src.bytes().end(), f.begin() + 22);
       std::copy(group.begin(), group.end(), f.begin() + 38);
-      f[54] = 135;                                         // NS, code 0
-      std::copy(t.begin(), t.end(), f.begin() + 62);       // target
-      f[78] = 1;                                           // option: source link-layer address
-      f[79] = 1;                                           // length 8 bytes
+      f[54] = 135;                                    // NS, code 0
+      std::copy(t.begin(), t.end(), f.begin() + 62);  // target
+      f[78] = 1;                                      // option: source link-layer address
+      f[79] = 1;                                      // length 8 bytes
       std::copy(s.mac.begin(), s.mac.end(), f.begin() + 80);
       put16(&f[56], icmp6_checksum(&f[22], &f[38], &f[54], 32));
     }
@@ -147,7 +152,7 @@ std::vector<std::vector<std::uint8_t>> build_requests(const Setup& s) {
 int match_reply(const Setup& s, const std::uint8_t* f, std::size_t n) {
   if (s.mode == Mode::arp) {
     if (n < 42 || get16(f + 12) != 0x0806 || get16(f + 20) != 2) return -1;
-    if (!std::equal(s.mac.begin(), s.mac.end(), f + 32)) return -1;           // target MAC = ours
+    if (!std::equal(s.mac.begin(), s.mac.end(), f + 32)) return -1;  // target MAC = ours
     if (!std::equal(s.target.bytes().begin(), s.target.bytes().end(), f + 28)) return -1;  // sender = target
     const auto tip = vipd::net::IpAddress::v4_bytes(std::span<const std::uint8_t, 4>(f + 38, 4));
     const auto d = tip.value() - s.source.value();
@@ -197,7 +202,7 @@ int rx_socket(const Setup& s, bool all_arp = false) {
   } else {
     code = {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 3),
             BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 0, 1),
-            BPF_STMT(BPF_RET | BPF_K, 0xffff), BPF_STMT(BPF_RET | BPF_K, 0)};
+            BPF_STMT(BPF_RET | BPF_K, 0xffff),      BPF_STMT(BPF_RET | BPF_K, 0)};
   }
   sock_fprog prog{static_cast<unsigned short>(code.size()), code.data()};
   if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0) die("SO_ATTACH_FILTER");
@@ -279,11 +284,13 @@ void sleep_until(std::int64_t mono_ns) {
 
 double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
-  const auto i = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size()))) ;
+  const auto i = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
   return sorted[std::min(sorted.size() - 1, i == 0 ? 0 : i - 1)];
 }
 
-const char* mode_name(Mode m) { return m == Mode::arp ? "arp" : "ns"; }
+const char* mode_name(Mode m) {
+  return m == Mode::arp ? "arp" : "ns";
+}
 
 int closed_loop(const Setup& s, int rate, int count, int warmup, int timeout_ms, double max_seconds,
                 const std::string& label) {
@@ -339,14 +346,16 @@ int closed_loop(const Setup& s, int rate, int count, int warmup, int timeout_ms,
   std::sort(latencies_us.begin(), latencies_us.end());
   const double p50 = percentile(latencies_us, 50), p90 = percentile(latencies_us, 90),
                p99 = percentile(latencies_us, 99), mx = latencies_us.empty() ? 0 : latencies_us.back();
-  std::printf("%s closed loop %d req/s to %s: sent %d, answered %d, lost %d, latency p50 %.1f us, p90 %.1f us, "
-              "p99 %.1f us, max %.1f us\n",
-              mode_name(s.mode), rate, s.target.to_string().c_str(), sent, answered, sent - answered, p50, p90, p99,
-              mx);
-  std::printf("RESULT label=%s mode=%s loop=closed rate=%d sent=%d answered=%d lost=%d stray=%d p50_us=%.1f "
-              "p90_us=%.1f p99_us=%.1f max_us=%.1f rx_drops=%llu\n",
-              label.c_str(), mode_name(s.mode), rate, sent, answered, sent - answered, stray, p50, p90, p99, mx,
-              static_cast<unsigned long long>(kernel_drops(rx)));
+  std::printf(
+      "%s closed loop %d req/s to %s: sent %d, answered %d, lost %d, latency p50 %.1f us, p90 %.1f us, "
+      "p99 %.1f us, max %.1f us\n",
+      mode_name(s.mode), rate, s.target.to_string().c_str(), sent, answered, sent - answered, p50, p90, p99,
+      mx);
+  std::printf(
+      "RESULT label=%s mode=%s loop=closed rate=%d sent=%d answered=%d lost=%d stray=%d p50_us=%.1f "
+      "p90_us=%.1f p99_us=%.1f max_us=%.1f rx_drops=%llu\n",
+      label.c_str(), mode_name(s.mode), rate, sent, answered, sent - answered, stray, p50, p90, p99, mx,
+      static_cast<unsigned long long>(kernel_drops(rx)));
   close(tx);
   close(rx);
   return answered > 0 ? 0 : 1;
@@ -403,17 +412,19 @@ int open_loop(const Setup& s, int count, double duration_s, int grace_ms, const 
   const double answered_rate = secs > 0 ? static_cast<double>(answered) / secs : 0;
   const std::uint64_t lost = answered >= sent ? 0 : sent - answered;
   const double loss_pct = sent ? 100.0 * static_cast<double>(lost) / static_cast<double>(sent) : 0;
-  std::printf("%s open loop to %s for %.2f s: sent %llu (%.0f/s), answered %llu (%.0f/s), lost %llu (%.2f%%), "
-              "send errors %llu\n",
-              mode_name(s.mode), s.target.to_string().c_str(), secs, static_cast<unsigned long long>(sent), sent_rate,
-              static_cast<unsigned long long>(answered), answered_rate, static_cast<unsigned long long>(lost),
-              loss_pct, static_cast<unsigned long long>(send_errors));
-  std::printf("RESULT label=%s mode=%s loop=open sent=%llu answered=%llu lost=%llu duration_s=%.3f sent_per_s=%.0f "
-              "answered_per_s=%.0f loss_pct=%.3f send_errors=%llu rx_drops=%llu\n",
-              label.c_str(), mode_name(s.mode), static_cast<unsigned long long>(sent),
-              static_cast<unsigned long long>(answered), static_cast<unsigned long long>(lost), secs, sent_rate,
-              answered_rate, loss_pct, static_cast<unsigned long long>(send_errors),
-              static_cast<unsigned long long>(kernel_drops(rx)));
+  std::printf(
+      "%s open loop to %s for %.2f s: sent %llu (%.0f/s), answered %llu (%.0f/s), lost %llu (%.2f%%), "
+      "send errors %llu\n",
+      mode_name(s.mode), s.target.to_string().c_str(), secs, static_cast<unsigned long long>(sent), sent_rate,
+      static_cast<unsigned long long>(answered), answered_rate, static_cast<unsigned long long>(lost),
+      loss_pct, static_cast<unsigned long long>(send_errors));
+  std::printf(
+      "RESULT label=%s mode=%s loop=open sent=%llu answered=%llu lost=%llu duration_s=%.3f sent_per_s=%.0f "
+      "answered_per_s=%.0f loss_pct=%.3f send_errors=%llu rx_drops=%llu\n",
+      label.c_str(), mode_name(s.mode), static_cast<unsigned long long>(sent),
+      static_cast<unsigned long long>(answered), static_cast<unsigned long long>(lost), secs, sent_rate,
+      answered_rate, loss_pct, static_cast<unsigned long long>(send_errors),
+      static_cast<unsigned long long>(kernel_drops(rx)));
   close(tx);
   close(rx);
   return answered > 0 ? 0 : 1;
@@ -422,7 +433,9 @@ int open_loop(const Setup& s, int count, double duration_s, int grace_ms, const 
 // ---- watch mode: failover probe ----------------------------------------------------------------
 
 volatile sig_atomic_t g_stop_signal = 0;
-void on_stop_signal(int sig) { g_stop_signal = sig; }
+void on_stop_signal(int sig) {
+  g_stop_signal = sig;
+}
 
 // What one received frame says about the target.
 struct Seen {
@@ -437,8 +450,9 @@ Seen classify(const Setup& s, const std::uint8_t* f, std::size_t n) {
   Seen seen;
   if (s.mode == Mode::arp) {
     if (n < 42 || get16(f + 12) != 0x0806) return seen;
-    if (!std::equal(s.target.bytes().begin(), s.target.bytes().end(), f + 28)) return seen;  // sender = target
-    std::copy(f + 22, f + 28, seen.mac.begin());                                              // sender MAC
+    if (!std::equal(s.target.bytes().begin(), s.target.bytes().end(), f + 28))
+      return seen;                                // sender = target
+    std::copy(f + 22, f + 28, seen.mac.begin());  // sender MAC
     const int tag = match_reply(s, f, n);
     if (tag >= 0) {
       seen.kind = Seen::reply;
@@ -480,7 +494,7 @@ struct WatchMac {
 };
 
 struct WatchRequest {
-  std::int64_t tx_ns = 0;       // offset from the start
+  std::int64_t tx_ns = 0;         // offset from the start
   std::uint64_t answered_by = 0;  // bit per MAC index
 };
 
@@ -498,7 +512,8 @@ class Watcher {
   }
 
   void sent(std::int64_t tx_ns) {
-    last_seq_of_tag_[requests_.size() % last_seq_of_tag_.size()] = static_cast<std::int64_t>(requests_.size());
+    last_seq_of_tag_[requests_.size() % last_seq_of_tag_.size()] =
+        static_cast<std::int64_t>(requests_.size());
     requests_.push_back({tx_ns, 0});
   }
 
@@ -543,9 +558,11 @@ class Watcher {
       if (r.answered_by != previous) {
         std::string who;
         for (int m = 0; m < static_cast<int>(macs_.size()); ++m)
-          if (r.answered_by >> m & 1) who += (who.empty() ? "" : "+") + mac_text(macs_[static_cast<std::size_t>(m)].mac);
+          if (r.answered_by >> m & 1)
+            who += (who.empty() ? "" : "+") + mac_text(macs_[static_cast<std::size_t>(m)].mac);
         char line[256];
-        std::snprintf(line, sizeof(line), "  %9.1f ms  %s", ms(r.tx_ns), who.empty() ? "(no answer)" : who.c_str());
+        std::snprintf(line, sizeof(line), "  %9.1f ms  %s", ms(r.tx_ns),
+                      who.empty() ? "(no answer)" : who.c_str());
         changes.push_back(line);
         previous = r.answered_by;
       }
@@ -587,44 +604,49 @@ class Watcher {
     }
     if (last_rx >= 0 && sending_ns > last_rx) max_silence = std::max(max_silence, sending_ns - last_rx);
 
-    std::printf("watch %s every %d ms for %.1f ms%s: sent %llu, answered %llu, unanswered %llu (longest run %zu), "
-                "answered by two MACs %llu, MACs %zu\n",
-                s_.target.to_string().c_str(), interval_ms, ms(sending_ns),
-                stop_signal ? " (stopped by signal)" : "", static_cast<unsigned long long>(sent),
-                static_cast<unsigned long long>(answered), static_cast<unsigned long long>(sent - answered),
-                longest_run, static_cast<unsigned long long>(by_two), macs_.size());
+    std::printf(
+        "watch %s every %d ms for %.1f ms%s: sent %llu, answered %llu, unanswered %llu (longest run %zu), "
+        "answered by two MACs %llu, MACs %zu\n",
+        s_.target.to_string().c_str(), interval_ms, ms(sending_ns), stop_signal ? " (stopped by signal)" : "",
+        static_cast<unsigned long long>(sent), static_cast<unsigned long long>(answered),
+        static_cast<unsigned long long>(sent - answered), longest_run,
+        static_cast<unsigned long long>(by_two), macs_.size());
     for (std::size_t m = 0; m < macs_.size(); ++m) {
       const auto& w = macs_[m];
-      std::printf("  mac%zu %s: replies %llu, first %.1f ms, last %.1f ms, announcements %llu (first %.1f ms)\n", m,
-                  mac_text(w.mac).c_str(), static_cast<unsigned long long>(w.replies), ms(w.first_ns), ms(w.last_ns),
-                  static_cast<unsigned long long>(w.announces), ms(w.first_announce_ns));
+      std::printf(
+          "  mac%zu %s: replies %llu, first %.1f ms, last %.1f ms, announcements %llu (first %.1f ms)\n", m,
+          mac_text(w.mac).c_str(), static_cast<unsigned long long>(w.replies), ms(w.first_ns), ms(w.last_ns),
+          static_cast<unsigned long long>(w.announces), ms(w.first_announce_ns));
     }
     if (next >= 0)
       std::printf("  switch %s -> %s at %.1f ms: gap %.1f ms, old MAC kept answering %.1f ms after\n",
                   mac_text(macs_[static_cast<std::size_t>(first)].mac).c_str(),
-                  mac_text(macs_[static_cast<std::size_t>(next)].mac).c_str(), switch_at_ms, gap_ms, overlap_ms);
+                  mac_text(macs_[static_cast<std::size_t>(next)].mac).c_str(), switch_at_ms, gap_ms,
+                  overlap_ms);
     std::printf("  answering MACs over time (probe send times):\n");
     const std::size_t shown = std::min<std::size_t>(changes.size(), 40);
     for (std::size_t i = 0; i < shown; ++i) std::printf("%s\n", changes[i].c_str());
     if (shown < changes.size()) std::printf("  ... %zu more changes\n", changes.size() - shown);
 
-    std::printf("RESULT label=%s mode=watch proto=%s target=%s interval_ms=%d duration_ms=%.1f sent=%llu "
-                "answered=%llu unanswered=%llu max_unanswered_run=%zu answered_by_two=%llu macs=%zu gap_ms=%.1f "
-                "switch_at_ms=%.1f overlap_ms=%.1f max_silence_ms=%.1f changes=%zu stray=%llu rx_drops=%llu "
-                "signal=%d start_unix_us=%lld",
-                label.c_str(), mode_name(s_.mode), s_.target.to_string().c_str(), interval_ms, ms(sending_ns),
-                static_cast<unsigned long long>(sent), static_cast<unsigned long long>(answered),
-                static_cast<unsigned long long>(sent - answered), longest_run, static_cast<unsigned long long>(by_two),
-                macs_.size(), gap_ms, switch_at_ms, overlap_ms, ms(max_silence),
-                changes.empty() ? std::size_t{0} : changes.size() - 1,
-                static_cast<unsigned long long>(stray_ + overflow_), static_cast<unsigned long long>(rx_drops),
-                stop_signal, static_cast<long long>(start_real_ns / 1000));
+    std::printf(
+        "RESULT label=%s mode=watch proto=%s target=%s interval_ms=%d duration_ms=%.1f sent=%llu "
+        "answered=%llu unanswered=%llu max_unanswered_run=%zu answered_by_two=%llu macs=%zu gap_ms=%.1f "
+        "switch_at_ms=%.1f overlap_ms=%.1f max_silence_ms=%.1f changes=%zu stray=%llu rx_drops=%llu "
+        "signal=%d start_unix_us=%lld",
+        label.c_str(), mode_name(s_.mode), s_.target.to_string().c_str(), interval_ms, ms(sending_ns),
+        static_cast<unsigned long long>(sent), static_cast<unsigned long long>(answered),
+        static_cast<unsigned long long>(sent - answered), longest_run,
+        static_cast<unsigned long long>(by_two), macs_.size(), gap_ms, switch_at_ms, overlap_ms,
+        ms(max_silence), changes.empty() ? std::size_t{0} : changes.size() - 1,
+        static_cast<unsigned long long>(stray_ + overflow_), static_cast<unsigned long long>(rx_drops),
+        stop_signal, static_cast<long long>(start_real_ns / 1000));
     for (std::size_t m = 0; m < macs_.size(); ++m) {
       const auto& w = macs_[m];
-      std::printf(" mac%zu=%s mac%zu_replies=%llu mac%zu_first_ms=%.1f mac%zu_last_ms=%.1f mac%zu_announces=%llu "
-                  "mac%zu_first_announce_ms=%.1f",
-                  m, mac_text(w.mac).c_str(), m, static_cast<unsigned long long>(w.replies), m, ms(w.first_ns), m,
-                  ms(w.last_ns), m, static_cast<unsigned long long>(w.announces), m, ms(w.first_announce_ns));
+      std::printf(
+          " mac%zu=%s mac%zu_replies=%llu mac%zu_first_ms=%.1f mac%zu_last_ms=%.1f mac%zu_announces=%llu "
+          "mac%zu_first_announce_ms=%.1f",
+          m, mac_text(w.mac).c_str(), m, static_cast<unsigned long long>(w.replies), m, ms(w.first_ns), m,
+          ms(w.last_ns), m, static_cast<unsigned long long>(w.announces), m, ms(w.first_announce_ns));
     }
     std::printf("\n");
     return 0;
@@ -663,8 +685,8 @@ int watch_loop(const Setup& s, int interval_ms, int duration_ms, int grace_ms, c
   const std::int64_t start_real = now_ns(CLOCK_REALTIME);
   const std::int64_t start_mono = now_ns(CLOCK_MONOTONIC);
   const std::int64_t send_end = start_mono + std::int64_t{duration_ms} * 1'000'000;
-  std::printf("watching %s on ifindex %d every %d ms for at most %d ms\n", s.target.to_string().c_str(), s.ifindex,
-              interval_ms, duration_ms);
+  std::printf("watching %s on ifindex %d every %d ms for at most %d ms\n", s.target.to_string().c_str(),
+              s.ifindex, interval_ms, duration_ms);
   std::fflush(stdout);
 
   std::array<std::uint8_t, 2048> buf{};
@@ -736,28 +758,34 @@ int watch_loop(const Setup& s, int interval_ms, int duration_ms, int grace_ms, c
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"vipd-l2load: ARP/NS load generator (closed loop latency, open loop throughput, failover watch)"};
+  CLI::App app{
+      "vipd-l2load: ARP/NS load generator (closed loop latency, open loop throughput, failover watch)"};
   std::string iface, mode_text = "arp", loop = "closed", target_text, source_text, label = "-";
   int rate = 1000, count = 5000, warmup = 50, timeout_ms = 100, tags = 16, grace_ms = 300;
   int interval_ms = 10, duration_ms = 10'000;
   double duration_s = 2.0, max_seconds = 0;
   app.add_option("-i,--interface", iface, "interface to send on (in this namespace)")->required();
   app.add_option("-m,--mode", mode_text, "arp or ns")->check(CLI::IsMember({"arp", "ns"}));
-  app.add_option("-l,--loop", loop,
-                 "closed (paced, latency), open (flat out, throughput) or watch (failover probe: who answers)")
+  app.add_option(
+         "-l,--loop", loop,
+         "closed (paced, latency), open (flat out, throughput) or watch (failover probe: who answers)")
       ->check(CLI::IsMember({"closed", "open", "watch"}));
   app.add_option("-t,--target", target_text, "address to resolve (IPv4 for arp, IPv6 for ns)")->required();
   app.add_option("-s,--source", source_text,
                  "first tag address (sender IP / IPv6 source); --tags consecutive addresses are used")
       ->required();
-  app.add_option("--tags", tags, "number of distinct source addresses (reply matching; default 16, watch 256)")
+  app.add_option("--tags", tags,
+                 "number of distinct source addresses (reply matching; default 16, watch 256)")
       ->check(CLI::Range(1, 256));
   app.add_option("-r,--rate", rate, "closed loop: requests per second")->check(CLI::Range(1, 1'000'000));
-  app.add_option("-n,--count", count, "closed loop: requests; open loop: upper bound")->check(CLI::Range(1, 100'000'000));
+  app.add_option("-n,--count", count, "closed loop: requests; open loop: upper bound")
+      ->check(CLI::Range(1, 100'000'000));
   app.add_option("--warmup", warmup, "closed loop: unmeasured requests first")->check(CLI::Range(0, 100'000));
   app.add_option("--timeout-ms", timeout_ms, "closed loop: wait per reply")->check(CLI::Range(1, 10'000));
-  app.add_option("-d,--duration", duration_s, "open loop: seconds of sending")->check(CLI::Range(0.01, 600.0));
-  app.add_option("--grace-ms", grace_ms, "open loop / watch: keep counting after the last send (default 300 / 100)")
+  app.add_option("-d,--duration", duration_s, "open loop: seconds of sending")
+      ->check(CLI::Range(0.01, 600.0));
+  app.add_option("--grace-ms", grace_ms,
+                 "open loop / watch: keep counting after the last send (default 300 / 100)")
       ->check(CLI::Range(0, 10'000));
   app.add_option("--interval-ms", interval_ms, "watch: one request every N ms")->check(CLI::Range(1, 10'000));
   app.add_option("--duration-ms", duration_ms, "watch: stop sending after N ms (or at SIGTERM/SIGINT)")

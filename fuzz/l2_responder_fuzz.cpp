@@ -15,8 +15,10 @@ vipd::l2::Responder& responder() {
     vipd::l2::Responder x;
     // MACs and addresses of the seed corpus (the golden frames): link 1 owns what they ask for.
     x.set_links({{1, {0x02, 0x44, 0x00, 0x00, 0x00, 0x0b}}, {2, {0x02, 0x44, 0x00, 0x00, 0x01, 0x0b}}});
-    x.set_bindings({{1, *IpAddress::parse("10.44.0.11")}, {1, *IpAddress::parse("fd44::b")},
-                    {2, *IpAddress::parse("10.44.0.12")}, {1, *IpAddress::parse("fd44::c")}});
+    x.set_bindings({{1, *IpAddress::parse("10.44.0.11")},
+                    {1, *IpAddress::parse("fd44::b")},
+                    {2, *IpAddress::parse("10.44.0.12")},
+                    {1, *IpAddress::parse("fd44::c")}});
     return x;
   }();
   return r;

@@ -50,10 +50,18 @@ void check_invariants(const VrrpFsm& fsm) {
   const bool handover = fsm.deadline(TimerKind::handover).has_value();
   switch (fsm.state()) {
     case State::initialize:
-    case State::fault: check(!master_down && !advert && !preempt && !handover); break;
-    case State::backup: check(master_down && !advert && !handover); break;
-    case State::master: check(advert && !master_down && !preempt && !handover); break;
-    case State::releasing: check(handover && !advert && !master_down && !preempt); break;
+    case State::fault:
+      check(!master_down && !advert && !preempt && !handover);
+      break;
+    case State::backup:
+      check(master_down && !advert && !handover);
+      break;
+    case State::master:
+      check(advert && !master_down && !preempt && !handover);
+      break;
+    case State::releasing:
+      check(handover && !advert && !master_down && !preempt);
+      break;
   }
 }
 
@@ -64,8 +72,8 @@ void drive_fsm(std::span<const std::uint8_t> script, const std::vector<ReceivedA
   config.priority = 100;
   config.advert_interval = Centiseconds(10);
   config.preempt_delay = std::chrono::milliseconds(script.empty() ? 0 : (script[0] & 1) * 500);
-  config.primary_address = family == net::Family::v4 ? *net::IpAddress::parse("10.77.0.50")
-                                                     : *net::IpAddress::parse("fe80::50");
+  config.primary_address =
+      family == net::Family::v4 ? *net::IpAddress::parse("10.77.0.50") : *net::IpAddress::parse("fe80::50");
   auto created = VrrpFsm::create(config);
   check(created.ok());
   VrrpFsm fsm = std::move(created).value();
@@ -76,14 +84,30 @@ void drive_fsm(std::span<const std::uint8_t> script, const std::vector<ReceivedA
     now += std::chrono::milliseconds(b >> 3);
     Event event;
     switch (b % 10) {
-      case 0: event = Startup{}; break;
-      case 1: event = Shutdown{}; break;
-      case 2: event = MasterDownTimerExpired{}; break;
-      case 3: event = AdvertTimerExpired{}; break;
-      case 4: event = PreemptDelayExpired{}; break;
-      case 5: event = HandoverTimerExpired{}; break;
-      case 6: event = LinkDown{}; break;
-      case 7: event = LinkUp{}; break;
+      case 0:
+        event = Startup{};
+        break;
+      case 1:
+        event = Shutdown{};
+        break;
+      case 2:
+        event = MasterDownTimerExpired{};
+        break;
+      case 3:
+        event = AdvertTimerExpired{};
+        break;
+      case 4:
+        event = PreemptDelayExpired{};
+        break;
+      case 5:
+        event = HandoverTimerExpired{};
+        break;
+      case 6:
+        event = LinkDown{};
+        break;
+      case 7:
+        event = LinkUp{};
+        break;
       case 8:
         fsm.advance(now);
         check_invariants(fsm);

@@ -38,7 +38,9 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-void put8(Bytes& out, std::uint8_t v) { out.push_back(v); }
+void put8(Bytes& out, std::uint8_t v) {
+  out.push_back(v);
+}
 void put16(Bytes& out, std::uint16_t v) {
   out.push_back(static_cast<std::uint8_t>(v >> 8));
   out.push_back(static_cast<std::uint8_t>(v));
@@ -47,7 +49,9 @@ void put32(Bytes& out, std::uint32_t v) {
   put16(out, static_cast<std::uint16_t>(v >> 16));
   put16(out, static_cast<std::uint16_t>(v));
 }
-void put_bytes(Bytes& out, std::span<const std::uint8_t> b) { out.insert(out.end(), b.begin(), b.end()); }
+void put_bytes(Bytes& out, std::span<const std::uint8_t> b) {
+  out.insert(out.end(), b.begin(), b.end());
+}
 
 Bytes u16_bytes(std::size_t v) {
   return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
@@ -72,7 +76,9 @@ Bytes finish(Bytes out) {
 }
 
 // Header length field for a message `body_size` long (data of a 1/2 NOTIFICATION).
-Bytes length_field(std::size_t body_size) { return u16_bytes(header_size + body_size); }
+Bytes length_field(std::size_t body_size) {
+  return u16_bytes(header_size + body_size);
+}
 
 // ----- attributes -----
 
@@ -88,7 +94,9 @@ void write_attribute(Bytes& out, std::uint8_t flags, std::uint8_t type, std::spa
   put_bytes(out, value);
 }
 
-std::size_t attribute_size(std::size_t value_size) { return value_size + (value_size > 255 ? 4 : 3); }
+std::size_t attribute_size(std::size_t value_size) {
+  return value_size + (value_size > 255 ? 4 : 3);
+}
 
 Bytes encode_as_path(const AsPath& path, bool four_octet) {
   Bytes v;
@@ -146,12 +154,14 @@ Bytes encode_attributes(const PathAttributes& a, const DecodeContext& ctx) {
   using namespace attr_flag;
   Bytes out;
   if (a.mp_reach) write_attribute(out, optional, attr_type::mp_reach_nlri, encode_mp_reach(*a.mp_reach));
-  if (a.mp_unreach) write_attribute(out, optional, attr_type::mp_unreach_nlri, encode_mp_unreach(*a.mp_unreach));
+  if (a.mp_unreach)
+    write_attribute(out, optional, attr_type::mp_unreach_nlri, encode_mp_unreach(*a.mp_unreach));
   if (a.origin) {
     const std::array<std::uint8_t, 1> v{static_cast<std::uint8_t>(*a.origin)};
     write_attribute(out, transitive, attr_type::origin, v);
   }
-  if (a.as_path) write_attribute(out, transitive, attr_type::as_path, encode_as_path(*a.as_path, ctx.four_octet_as));
+  if (a.as_path)
+    write_attribute(out, transitive, attr_type::as_path, encode_as_path(*a.as_path, ctx.four_octet_as));
   if (a.next_hop) write_attribute(out, transitive, attr_type::next_hop, a.next_hop->bytes());
   if (a.med) {
     Bytes v;
@@ -198,14 +208,17 @@ Bytes encode_update_body(const UpdateMessage& u, const DecodeContext& ctx) {
   return body;
 }
 
-Result<AsPath, DecodeError> parse_as_path(std::span<const std::uint8_t> value, bool four_octet, std::uint8_t type) {
+Result<AsPath, DecodeError> parse_as_path(std::span<const std::uint8_t> value, bool four_octet,
+                                          std::uint8_t type) {
   const std::size_t asn_size = four_octet ? 4 : 2;
   const ErrorAction action =
       type == attr_type::as4_path ? ErrorAction::attribute_discard : ErrorAction::treat_as_withdraw;
   AsPath path;
   Reader r(value);
   while (r.remaining() > 0) {
-    if (!r.has(2)) return unexpected(error(3, update_subcode::malformed_as_path, "AS_PATH segment header cut", {}, action));
+    if (!r.has(2))
+      return unexpected(
+          error(3, update_subcode::malformed_as_path, "AS_PATH segment header cut", {}, action));
     const auto seg_type = r.u8();
     const auto count = r.u8();
     if (seg_type < 1 || seg_type > 4)
@@ -251,7 +264,8 @@ constexpr std::array<KnownAttribute, 12> known_attributes{{
     {attr_type::mp_reach_nlri, attr_flag::optional, ErrorAction::session_reset},
     {attr_type::mp_unreach_nlri, attr_flag::optional, ErrorAction::session_reset},
     {attr_type::as4_path, attr_flag::optional | attr_flag::transitive, ErrorAction::attribute_discard},
-    {attr_type::large_communities, attr_flag::optional | attr_flag::transitive, ErrorAction::treat_as_withdraw},
+    {attr_type::large_communities, attr_flag::optional | attr_flag::transitive,
+     ErrorAction::treat_as_withdraw},
 }};
 
 const KnownAttribute* find_known(std::uint8_t type) {
@@ -262,7 +276,8 @@ const KnownAttribute* find_known(std::uint8_t type) {
 
 // Decodes one attribute we interpret into `a`. Returns an error (with the attribute's action) when
 // malformed; `whole` is the attribute including its header (NOTIFICATION data for 3/4, 3/5, ...).
-std::optional<DecodeError> decode_known(std::uint8_t type, std::uint8_t flags, std::span<const std::uint8_t> value,
+std::optional<DecodeError> decode_known(std::uint8_t type, std::uint8_t flags,
+                                        std::span<const std::uint8_t> value,
                                         std::span<const std::uint8_t> whole, ErrorAction action,
                                         const DecodeContext& ctx, PathAttributes& a) {
   const Bytes data(whole.begin(), whole.end());
@@ -310,7 +325,8 @@ std::optional<DecodeError> decode_known(std::uint8_t type, std::uint8_t flags, s
                          Bytes(value.begin(), value.end())});
       return std::nullopt;
     case attr_type::communities:
-      if (value.empty() || value.size() % 4 != 0) return length_error("COMMUNITIES length not a positive multiple of 4");
+      if (value.empty() || value.size() % 4 != 0)
+        return length_error("COMMUNITIES length not a positive multiple of 4");
       while (r.remaining() > 0) a.communities.push_back(r.u32());
       return std::nullopt;
     case attr_type::large_communities:
@@ -325,7 +341,8 @@ std::optional<DecodeError> decode_known(std::uint8_t type, std::uint8_t flags, s
       }
       return std::nullopt;
     case attr_type::mp_reach_nlri: {
-      if (!r.has(5)) return error(3, update_subcode::optional_attribute_error, "MP_REACH_NLRI too short", data);
+      if (!r.has(5))
+        return error(3, update_subcode::optional_attribute_error, "MP_REACH_NLRI too short", data);
       MpReach mp;
       mp.family.afi = r.u16();
       mp.family.safi = r.u8();
@@ -351,7 +368,8 @@ std::optional<DecodeError> decode_known(std::uint8_t type, std::uint8_t flags, s
       return std::nullopt;
     }
     case attr_type::mp_unreach_nlri: {
-      if (!r.has(3)) return error(3, update_subcode::optional_attribute_error, "MP_UNREACH_NLRI too short", data);
+      if (!r.has(3))
+        return error(3, update_subcode::optional_attribute_error, "MP_UNREACH_NLRI too short", data);
       MpUnreach mp;
       mp.family.afi = r.u16();
       mp.family.safi = r.u8();
@@ -382,8 +400,8 @@ std::optional<AfiSafi> UpdateMessage::end_of_rib() const {
   if (attributes == PathAttributes{}) return ipv4_unicast;
   PathAttributes only_unreach;
   only_unreach.mp_unreach = attributes.mp_unreach;
-  if (attributes.mp_unreach && attributes.mp_unreach->withdrawn.empty() && attributes.mp_unreach->raw.empty() &&
-      attributes == only_unreach)
+  if (attributes.mp_unreach && attributes.mp_unreach->withdrawn.empty() &&
+      attributes.mp_unreach->raw.empty() && attributes == only_unreach)
     return attributes.mp_unreach->family;
   return std::nullopt;
 }
@@ -391,7 +409,8 @@ std::optional<AfiSafi> UpdateMessage::end_of_rib() const {
 Result<std::optional<Frame>, DecodeError> next_frame(std::span<const std::uint8_t> stream) {
   const std::size_t marker_seen = std::min<std::size_t>(stream.size(), 16);
   for (std::size_t i = 0; i < marker_seen; ++i)
-    if (stream[i] != 0xff) return unexpected(error(1, header_subcode::connection_not_synchronized, "marker not all ones"));
+    if (stream[i] != 0xff)
+      return unexpected(error(1, header_subcode::connection_not_synchronized, "marker not all ones"));
   if (stream.size() < header_size) return std::optional<Frame>{};
   const std::size_t length = (std::size_t{stream[16]} << 8) | stream[17];
   const std::uint8_t type = stream[18];
@@ -400,18 +419,30 @@ Result<std::optional<Frame>, DecodeError> next_frame(std::span<const std::uint8_
     return unexpected(error(1, header_subcode::bad_message_length, "length outside 19..4096", length_data));
   std::size_t min = header_size, max = max_message_size;
   switch (static_cast<MessageType>(type)) {
-    case MessageType::open: min = 29; break;
-    case MessageType::update: min = 23; break;
-    case MessageType::notification: min = 21; break;
-    case MessageType::keepalive: max = 19; break;
-    case MessageType::route_refresh: min = max = 23; break;
+    case MessageType::open:
+      min = 29;
+      break;
+    case MessageType::update:
+      min = 23;
+      break;
+    case MessageType::notification:
+      min = 21;
+      break;
+    case MessageType::keepalive:
+      max = 19;
+      break;
+    case MessageType::route_refresh:
+      min = max = 23;
+      break;
     default:
       return unexpected(error(1, header_subcode::bad_message_type, "unknown message type", Bytes{type}));
   }
   if (length < min || length > max)
-    return unexpected(error(1, header_subcode::bad_message_length, "length wrong for the message type", length_data));
+    return unexpected(
+        error(1, header_subcode::bad_message_length, "length wrong for the message type", length_data));
   if (stream.size() < length) return std::optional<Frame>{};
-  return std::optional<Frame>{Frame{type, stream.first(length), stream.subspan(header_size, length - header_size)}};
+  return std::optional<Frame>{
+      Frame{type, stream.first(length), stream.subspan(header_size, length - header_size)}};
 }
 
 // GCC 12 reports -Wmaybe-uninitialized inside std::variant's move constructor when a Message is
@@ -427,14 +458,19 @@ Result<Message, DecodeError> parse_message(const Frame& frame, const DecodeConte
     return m;
   };
   switch (static_cast<MessageType>(frame.type)) {
-    case MessageType::open: return wrap(parse_open(frame.body));
-    case MessageType::update: return wrap(parse_update(frame.body, ctx));
-    case MessageType::notification: return wrap(parse_notification(frame.body));
+    case MessageType::open:
+      return wrap(parse_open(frame.body));
+    case MessageType::update:
+      return wrap(parse_update(frame.body, ctx));
+    case MessageType::notification:
+      return wrap(parse_notification(frame.body));
     case MessageType::keepalive:
       if (!frame.body.empty())
-        return unexpected(error(1, header_subcode::bad_message_length, "KEEPALIVE with a body", length_field(frame.body.size())));
+        return unexpected(error(1, header_subcode::bad_message_length, "KEEPALIVE with a body",
+                                length_field(frame.body.size())));
       return Message{KeepaliveMessage{}};
-    case MessageType::route_refresh: return wrap(parse_route_refresh(frame.body));
+    case MessageType::route_refresh:
+      return wrap(parse_route_refresh(frame.body));
   }
   return unexpected(error(1, header_subcode::bad_message_type, "unknown message type", Bytes{frame.type}));
 }
@@ -456,11 +492,14 @@ Result<Message, DecodeError> parse_message(std::span<const std::uint8_t> message
 
 Result<OpenMessage, DecodeError> parse_open(std::span<const std::uint8_t> body) {
   Reader r(body);
-  if (!r.has(10)) return unexpected(error(1, header_subcode::bad_message_length, "OPEN too short", length_field(body.size())));
+  if (!r.has(10))
+    return unexpected(
+        error(1, header_subcode::bad_message_length, "OPEN too short", length_field(body.size())));
   OpenMessage open;
   open.version = r.u8();
   if (open.version != bgp_version)  // data: the largest version we support (RFC 4271 §6.2)
-    return unexpected(error(2, open_subcode::unsupported_version, "unsupported version", Bytes{0, bgp_version}));
+    return unexpected(
+        error(2, open_subcode::unsupported_version, "unsupported version", Bytes{0, bgp_version}));
   open.my_as = r.u16();
   open.hold_time = r.u16();
   open.bgp_identifier = r.u32();
@@ -472,10 +511,12 @@ Result<OpenMessage, DecodeError> parse_open(std::span<const std::uint8_t> body) 
     if (!r.has(2)) return unexpected(error(2, open_subcode::unspecific, "optional parameter header cut"));
     const auto param_type = r.u8();
     const std::size_t param_length = r.u8();
-    if (!r.has(param_length)) return unexpected(error(2, open_subcode::unspecific, "optional parameter overruns"));
+    if (!r.has(param_length))
+      return unexpected(error(2, open_subcode::unspecific, "optional parameter overruns"));
     Reader p(r.take(param_length));
     if (param_type != 2)  // only Capabilities (RFC 5492) exist today; Authentication (1) is deprecated
-      return unexpected(error(2, open_subcode::unsupported_optional_parameter, "unsupported optional parameter"));
+      return unexpected(
+          error(2, open_subcode::unsupported_optional_parameter, "unsupported optional parameter"));
     while (p.remaining() > 0) {
       if (!p.has(2)) return unexpected(error(2, open_subcode::unspecific, "capability header cut"));
       const auto code = p.u8();
@@ -485,7 +526,8 @@ Result<OpenMessage, DecodeError> parse_open(std::span<const std::uint8_t> body) 
       Reader v(value);
       switch (code) {
         case capability_code::multiprotocol: {
-          if (length != 4) return unexpected(error(2, open_subcode::unspecific, "multiprotocol capability length != 4"));
+          if (length != 4)
+            return unexpected(error(2, open_subcode::unspecific, "multiprotocol capability length != 4"));
           AfiSafi f;
           f.afi = v.u16();
           v.u8();  // reserved
@@ -495,7 +537,8 @@ Result<OpenMessage, DecodeError> parse_open(std::span<const std::uint8_t> body) 
           break;
         }
         case capability_code::route_refresh:
-          if (length != 0) return unexpected(error(2, open_subcode::unspecific, "route refresh capability length != 0"));
+          if (length != 0)
+            return unexpected(error(2, open_subcode::unspecific, "route refresh capability length != 0"));
           caps.route_refresh = true;
           break;
         case capability_code::graceful_restart: {
@@ -517,7 +560,8 @@ Result<OpenMessage, DecodeError> parse_open(std::span<const std::uint8_t> body) 
           break;
         }
         case capability_code::four_octet_as:
-          if (length != 4) return unexpected(error(2, open_subcode::unspecific, "4-octet AS capability length != 4"));
+          if (length != 4)
+            return unexpected(error(2, open_subcode::unspecific, "4-octet AS capability length != 4"));
           if (!caps.four_octet_as) caps.four_octet_as = v.u32();
           break;
         default:
@@ -528,7 +572,8 @@ Result<OpenMessage, DecodeError> parse_open(std::span<const std::uint8_t> body) 
   return open;
 }
 
-Result<std::vector<net::Prefix>, DecodeError> parse_prefixes(std::span<const std::uint8_t> bytes, net::Family family) {
+Result<std::vector<net::Prefix>, DecodeError> parse_prefixes(std::span<const std::uint8_t> bytes,
+                                                             net::Family family) {
   const int max_length = net::max_prefix_length(family);
   std::vector<net::Prefix> out;
   Reader r(bytes);
@@ -541,14 +586,17 @@ Result<std::vector<net::Prefix>, DecodeError> parse_prefixes(std::span<const std
     const auto b = r.take(n);
     std::array<std::uint8_t, 16> a{};
     std::copy(b.begin(), b.end(), a.begin());
-    auto address = family == net::Family::v4 ? net::IpAddress::v4_bytes(std::span<const std::uint8_t, 4>(a.data(), 4))
-                                             : net::IpAddress::v6_bytes(a);
+    auto address = family == net::Family::v4
+                       ? net::IpAddress::v4_bytes(std::span<const std::uint8_t, 4>(a.data(), 4))
+                       : net::IpAddress::v6_bytes(a);
     out.push_back(net::Prefix{address, static_cast<std::uint8_t>(length)});
   }
   return out;
 }
 
-std::size_t encoded_prefix_size(const net::Prefix& prefix) { return 1 + (std::size_t{prefix.length} + 7) / 8; }
+std::size_t encoded_prefix_size(const net::Prefix& prefix) {
+  return 1 + (std::size_t{prefix.length} + 7) / 8;
+}
 
 void write_prefix(const net::Prefix& prefix, Bytes& out) {
   put8(out, prefix.length);
@@ -556,7 +604,8 @@ void write_prefix(const net::Prefix& prefix, Bytes& out) {
   put_bytes(out, b.first(std::min(b.size(), (std::size_t{prefix.length} + 7) / 8)));
 }
 
-Result<UpdateMessage, DecodeError> parse_update(std::span<const std::uint8_t> body, const DecodeContext& ctx) {
+Result<UpdateMessage, DecodeError> parse_update(std::span<const std::uint8_t> body,
+                                                const DecodeContext& ctx) {
   auto list_error = [&](std::string_view what) {
     return unexpected(error(3, update_subcode::malformed_attribute_list, what));
   };
@@ -597,8 +646,8 @@ Result<UpdateMessage, DecodeError> parse_update(std::span<const std::uint8_t> bo
       length = a.u8();
     }
     if (!a.has(length)) {
-      u.errors.push_back(error(3, update_subcode::malformed_attribute_list, "attribute overruns the attribute list",
-                               {}, ErrorAction::treat_as_withdraw));
+      u.errors.push_back(error(3, update_subcode::malformed_attribute_list,
+                               "attribute overruns the attribute list", {}, ErrorAction::treat_as_withdraw));
       break;
     }
     const std::size_t header_length = (flags & attr_flag::extended_length) ? 4 : 3;
@@ -618,8 +667,8 @@ Result<UpdateMessage, DecodeError> parse_update(std::span<const std::uint8_t> bo
     seen[type] = true;
     if (!known) {
       if (!(flags & attr_flag::optional))
-        return unexpected(error(3, update_subcode::unrecognized_well_known_attribute, "unrecognized well-known attribute",
-                                Bytes(whole.begin(), whole.end())));
+        return unexpected(error(3, update_subcode::unrecognized_well_known_attribute,
+                                "unrecognized well-known attribute", Bytes(whole.begin(), whole.end())));
       // Unknown optional: transitive ones are kept with their flags as received (a speaker that
       // passes one on sets Partial, RFC 4271 §5), non-transitive ones are quietly ignored.
       if (flags & attr_flag::transitive)
@@ -629,8 +678,8 @@ Result<UpdateMessage, DecodeError> parse_update(std::span<const std::uint8_t> bo
     }
     if ((flags & (attr_flag::optional | attr_flag::transitive)) != known->flags) {
       // RFC 7606 §3(c): a flags error is handled with the attribute's own approach.
-      auto e = error(3, update_subcode::attribute_flags_error, "attribute flags error", Bytes(whole.begin(), whole.end()),
-                     known->action);
+      auto e = error(3, update_subcode::attribute_flags_error, "attribute flags error",
+                     Bytes(whole.begin(), whole.end()), known->action);
       if (e.action == ErrorAction::session_reset) return unexpected(std::move(e));
       u.errors.push_back(std::move(e));
       continue;
@@ -650,8 +699,8 @@ Result<UpdateMessage, DecodeError> parse_update(std::span<const std::uint8_t> bo
   const bool announces = !u.nlri.empty() || (attrs.mp_reach && !attrs.mp_reach->nlri.empty());
   auto require = [&](std::uint8_t type, bool present) {
     if (!present && !seen[type])
-      u.errors.push_back(error(3, update_subcode::missing_well_known_attribute, "missing well-known attribute",
-                               Bytes{type}, ErrorAction::treat_as_withdraw));
+      u.errors.push_back(error(3, update_subcode::missing_well_known_attribute,
+                               "missing well-known attribute", Bytes{type}, ErrorAction::treat_as_withdraw));
   };
   if (announces) {
     require(attr_type::origin, attrs.origin.has_value());
@@ -663,13 +712,15 @@ Result<UpdateMessage, DecodeError> parse_update(std::span<const std::uint8_t> bo
 
 Result<NotificationMessage, DecodeError> parse_notification(std::span<const std::uint8_t> body) {
   if (body.size() < 2)
-    return unexpected(error(1, header_subcode::bad_message_length, "NOTIFICATION too short", length_field(body.size())));
+    return unexpected(
+        error(1, header_subcode::bad_message_length, "NOTIFICATION too short", length_field(body.size())));
   return NotificationMessage{body[0], body[1], Bytes(body.begin() + 2, body.end())};
 }
 
 Result<RouteRefreshMessage, DecodeError> parse_route_refresh(std::span<const std::uint8_t> body) {
   if (body.size() != 4)
-    return unexpected(error(1, header_subcode::bad_message_length, "ROUTE-REFRESH length != 23", length_field(body.size())));
+    return unexpected(error(1, header_subcode::bad_message_length, "ROUTE-REFRESH length != 23",
+                            length_field(body.size())));
   Reader r(body);
   RouteRefreshMessage m;
   m.family.afi = r.u16();
@@ -679,8 +730,8 @@ Result<RouteRefreshMessage, DecodeError> parse_route_refresh(std::span<const std
 }
 
 std::optional<std::string> shutdown_communication(const NotificationMessage& n) {
-  if (n.code != error_code::cease ||
-      (n.subcode != cease_subcode::administrative_shutdown && n.subcode != cease_subcode::administrative_reset))
+  if (n.code != error_code::cease || (n.subcode != cease_subcode::administrative_shutdown &&
+                                      n.subcode != cease_subcode::administrative_reset))
     return std::nullopt;
   if (n.data.empty()) return std::nullopt;
   const std::size_t length = n.data[0];
@@ -756,7 +807,9 @@ OpenMessage make_open(std::uint32_t asn, std::uint16_t hold_time, std::uint32_t 
   return open;
 }
 
-Bytes build_keepalive() { return finish(start_message(MessageType::keepalive)); }
+Bytes build_keepalive() {
+  return finish(start_message(MessageType::keepalive));
+}
 
 Bytes build_notification(const NotificationMessage& n) {
   Bytes out = start_message(MessageType::notification);
@@ -825,7 +878,8 @@ std::vector<std::vector<net::Prefix>> chunk(const std::vector<net::Prefix>& pref
   return chunks;
 }
 
-void split_families(std::span<const net::Prefix> prefixes, std::vector<net::Prefix>& v4, std::vector<net::Prefix>& v6) {
+void split_families(std::span<const net::Prefix> prefixes, std::vector<net::Prefix>& v4,
+                    std::vector<net::Prefix>& v6) {
   for (const auto& p : prefixes) (p.address.is_v4() ? v4 : v6).push_back(p);
 }
 
@@ -838,7 +892,8 @@ Result<std::vector<Bytes>, BuildError> build_announcements(const RouteAttributes
   split_families(prefixes, v4, v6);
   std::vector<Bytes> out;
   if (!v4.empty()) {
-    if (!attributes.next_hop_v4 || !attributes.next_hop_v4->is_v4()) return unexpected(BuildError::missing_next_hop_v4);
+    if (!attributes.next_hop_v4 || !attributes.next_hop_v4->is_v4())
+      return unexpected(BuildError::missing_next_hop_v4);
     UpdateMessage u;
     u.attributes = base_attributes(attributes);
     u.attributes.next_hop = attributes.next_hop_v4;
@@ -850,7 +905,8 @@ Result<std::vector<Bytes>, BuildError> build_announcements(const RouteAttributes
     }
   }
   if (!v6.empty()) {
-    if (!attributes.next_hop_v6 || !attributes.next_hop_v6->is_v6()) return unexpected(BuildError::missing_next_hop_v6);
+    if (!attributes.next_hop_v6 || !attributes.next_hop_v6->is_v6())
+      return unexpected(BuildError::missing_next_hop_v6);
     if (attributes.next_hop_v6_link_local && !attributes.next_hop_v6_link_local->is_v6())
       return unexpected(BuildError::missing_next_hop_v6);
     UpdateMessage u;
@@ -882,7 +938,8 @@ std::vector<Bytes> build_withdrawals(std::span<const net::Prefix> prefixes) {
     u.withdrawn = std::move(withdrawn);
     out.push_back(*build_update(u));
   }
-  for (auto& withdrawn : chunk(v6, [&](std::size_t n) { return overhead + attribute_size(3 + n) <= max_message_size; })) {
+  for (auto& withdrawn :
+       chunk(v6, [&](std::size_t n) { return overhead + attribute_size(3 + n) <= max_message_size; })) {
     UpdateMessage u;
     u.attributes.mp_unreach = MpUnreach{ipv6_unicast, std::move(withdrawn), {}};
     out.push_back(*build_update(u));

@@ -13,12 +13,17 @@ DecodeError open_error(std::uint8_t subcode, std::string_view what, Bytes data =
 
 bool has_capability(const Capabilities& c, std::uint8_t code) {
   switch (code) {
-    case capability_code::multiprotocol: return !c.multiprotocol.empty();
-    case capability_code::route_refresh: return c.route_refresh;
-    case capability_code::graceful_restart: return c.graceful_restart.has_value();
-    case capability_code::four_octet_as: return c.four_octet_as.has_value();
+    case capability_code::multiprotocol:
+      return !c.multiprotocol.empty();
+    case capability_code::route_refresh:
+      return c.route_refresh;
+    case capability_code::graceful_restart:
+      return c.graceful_restart.has_value();
+    case capability_code::four_octet_as:
+      return c.four_octet_as.has_value();
     default:
-      return std::any_of(c.unknown.begin(), c.unknown.end(), [&](const RawCapability& r) { return r.code == code; });
+      return std::any_of(c.unknown.begin(), c.unknown.end(),
+                         [&](const RawCapability& r) { return r.code == code; });
   }
 }
 
@@ -36,7 +41,8 @@ Bytes required_capability_data(const LocalConfig& local, std::uint8_t code) {
               static_cast<std::uint8_t>(local.local_asn >> 16),
               static_cast<std::uint8_t>(local.local_asn >> 8),
               static_cast<std::uint8_t>(local.local_asn)};
-    default: return {code, 0};
+    default:
+      return {code, 0};
   }
 }
 
@@ -54,7 +60,8 @@ Result<Negotiated, DecodeError> negotiate(const LocalConfig& local, const OpenMe
   if (peer_as != local.peer_asn) {
     return unexpected(open_error(open_subcode::bad_peer_as, "peer AS differs from the configured one"));
   }
-  if (peer.bgp_identifier == 0) return unexpected(open_error(open_subcode::bad_bgp_identifier, "BGP identifier 0"));
+  if (peer.bgp_identifier == 0)
+    return unexpected(open_error(open_subcode::bad_bgp_identifier, "BGP identifier 0"));
   // RFC 6286 §2.1: identifiers must differ within an AS (iBGP); eBGP peers may share ours.
   if (local.ibgp() && peer.bgp_identifier == local.router_id)
     return unexpected(open_error(open_subcode::bad_bgp_identifier, "BGP identifier equal to ours on iBGP"));
@@ -71,16 +78,19 @@ Result<Negotiated, DecodeError> negotiate(const LocalConfig& local, const OpenMe
   n.hold_time = std::min(local.hold_time, std::chrono::seconds(peer.hold_time));
   if (n.hold_time.count() > 0) {
     const auto third = n.hold_time / 3;
-    n.keepalive_time = (local.keepalive_time && local.keepalive_time->count() > 0) ? std::min(*local.keepalive_time, third)
-                                                                                   : third;
+    n.keepalive_time = (local.keepalive_time && local.keepalive_time->count() > 0)
+                           ? std::min(*local.keepalive_time, third)
+                           : third;
   }
   n.four_octet_as = peer.capabilities.four_octet_as.has_value();  // we always advertise it
   n.route_refresh = peer.capabilities.route_refresh;
   // RFC 4760 §8: a peer without multiprotocol capabilities speaks IPv4 unicast only.
-  const std::vector<AfiSafi> peer_families =
-      peer.capabilities.multiprotocol.empty() ? std::vector<AfiSafi>{ipv4_unicast} : peer.capabilities.multiprotocol;
+  const std::vector<AfiSafi> peer_families = peer.capabilities.multiprotocol.empty()
+                                                 ? std::vector<AfiSafi>{ipv4_unicast}
+                                                 : peer.capabilities.multiprotocol;
   for (const auto& f : local.families)
-    if (std::find(peer_families.begin(), peer_families.end(), f) != peer_families.end()) n.families.push_back(f);
+    if (std::find(peer_families.begin(), peer_families.end(), f) != peer_families.end())
+      n.families.push_back(f);
   n.peer_graceful_restart = peer.capabilities.graceful_restart;
   n.ibgp = local.ibgp();
   return n;
@@ -93,7 +103,8 @@ OpenMessage local_open(const LocalConfig& local) {
 
 // ---------------------------------------------------------------------------------------------
 
-Backoff::Backoff(Duration initial, Duration max, std::uint64_t seed) : initial_(initial), max_(max), state_(seed) {}
+Backoff::Backoff(Duration initial, Duration max, std::uint64_t seed)
+    : initial_(initial), max_(max), state_(seed) {}
 
 Duration Backoff::next() {
   Duration base = max_;
@@ -109,61 +120,104 @@ Duration Backoff::next() {
 
 std::string_view to_string(State s) {
   switch (s) {
-    case State::idle: return "Idle";
-    case State::connect: return "Connect";
-    case State::active: return "Active";
-    case State::open_sent: return "OpenSent";
-    case State::open_confirm: return "OpenConfirm";
-    case State::established: return "Established";
+    case State::idle:
+      return "Idle";
+    case State::connect:
+      return "Connect";
+    case State::active:
+      return "Active";
+    case State::open_sent:
+      return "OpenSent";
+    case State::open_confirm:
+      return "OpenConfirm";
+    case State::established:
+      return "Established";
   }
   return "?";
 }
 
 std::string_view to_string(Event e) {
   switch (e) {
-    case Event::manual_start: return "ManualStart";
-    case Event::manual_start_passive: return "ManualStartPassive";
-    case Event::manual_stop: return "ManualStop";
-    case Event::connect_retry_expired: return "ConnectRetryTimerExpires";
-    case Event::hold_timer_expired: return "HoldTimerExpires";
-    case Event::keepalive_timer_expired: return "KeepaliveTimerExpires";
-    case Event::tcp_connected: return "TcpConnected";
-    case Event::tcp_failed: return "TcpConnectionFails";
-    case Event::open_received: return "OpenReceived";
-    case Event::keepalive_received: return "KeepaliveReceived";
-    case Event::update_received: return "UpdateReceived";
-    case Event::notification_received: return "NotificationReceived";
-    case Event::route_refresh_received: return "RouteRefreshReceived";
-    case Event::message_error: return "MessageError";
-    case Event::open_collision_dump: return "OpenCollisionDump";
+    case Event::manual_start:
+      return "ManualStart";
+    case Event::manual_start_passive:
+      return "ManualStartPassive";
+    case Event::manual_stop:
+      return "ManualStop";
+    case Event::connect_retry_expired:
+      return "ConnectRetryTimerExpires";
+    case Event::hold_timer_expired:
+      return "HoldTimerExpires";
+    case Event::keepalive_timer_expired:
+      return "KeepaliveTimerExpires";
+    case Event::tcp_connected:
+      return "TcpConnected";
+    case Event::tcp_failed:
+      return "TcpConnectionFails";
+    case Event::open_received:
+      return "OpenReceived";
+    case Event::keepalive_received:
+      return "KeepaliveReceived";
+    case Event::update_received:
+      return "UpdateReceived";
+    case Event::notification_received:
+      return "NotificationReceived";
+    case Event::route_refresh_received:
+      return "RouteRefreshReceived";
+    case Event::message_error:
+      return "MessageError";
+    case Event::open_collision_dump:
+      return "OpenCollisionDump";
   }
   return "?";
 }
 
 std::string_view to_string(Step s) {
   switch (s) {
-    case Step::ignore: return "ignore";
-    case Step::start: return "start";
-    case Step::start_passive: return "start_passive";
-    case Step::restart: return "restart";
-    case Step::retry_connect: return "retry_connect";
-    case Step::connect_failed: return "connect_failed";
-    case Step::send_open: return "send_open";
-    case Step::stop_quiet: return "stop_quiet";
-    case Step::stop_cease: return "stop_cease";
-    case Step::process_open: return "process_open";
-    case Step::tcp_lost: return "tcp_lost";
-    case Step::tcp_lost_active: return "tcp_lost_active";
-    case Step::session_up: return "session_up";
-    case Step::restart_hold: return "restart_hold";
-    case Step::deliver_update: return "deliver_update";
-    case Step::deliver_refresh: return "deliver_refresh";
-    case Step::send_keepalive: return "send_keepalive";
-    case Step::hold_expired: return "hold_expired";
-    case Step::peer_notified: return "peer_notified";
-    case Step::decode_failed: return "decode_failed";
-    case Step::fsm_error: return "fsm_error";
-    case Step::collision_dump: return "collision_dump";
+    case Step::ignore:
+      return "ignore";
+    case Step::start:
+      return "start";
+    case Step::start_passive:
+      return "start_passive";
+    case Step::restart:
+      return "restart";
+    case Step::retry_connect:
+      return "retry_connect";
+    case Step::connect_failed:
+      return "connect_failed";
+    case Step::send_open:
+      return "send_open";
+    case Step::stop_quiet:
+      return "stop_quiet";
+    case Step::stop_cease:
+      return "stop_cease";
+    case Step::process_open:
+      return "process_open";
+    case Step::tcp_lost:
+      return "tcp_lost";
+    case Step::tcp_lost_active:
+      return "tcp_lost_active";
+    case Step::session_up:
+      return "session_up";
+    case Step::restart_hold:
+      return "restart_hold";
+    case Step::deliver_update:
+      return "deliver_update";
+    case Step::deliver_refresh:
+      return "deliver_refresh";
+    case Step::send_keepalive:
+      return "send_keepalive";
+    case Step::hold_expired:
+      return "hold_expired";
+    case Step::peer_notified:
+      return "peer_notified";
+    case Step::decode_failed:
+      return "decode_failed";
+    case Step::fsm_error:
+      return "fsm_error";
+    case Step::collision_dump:
+      return "collision_dump";
   }
   return "?";
 }
@@ -181,7 +235,8 @@ Actions Fsm::handle(Event event, TimePoint now) {
     case Event::route_refresh_received:
     case Event::message_error:
       return {};  // they need the message: receive() produces them
-    default: break;
+    default:
+      break;
   }
   Payload p;
   p.shutdown_message = config_.shutdown_message;

@@ -37,7 +37,8 @@ asio::ip::address to_asio(const net::IpAddress& a) {
 
 std::optional<net::IpAddress> from_asio(const asio::ip::address& a) {
   if (a.is_v4()) return net::IpAddress::v4(a.to_v4().to_uint());
-  if (a.to_v6().is_v4_mapped()) return net::IpAddress::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_uint());
+  if (a.to_v6().is_v4_mapped())
+    return net::IpAddress::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_uint());
   const auto b = a.to_v6().to_bytes();
   return net::IpAddress::v6_bytes(std::span<const std::uint8_t, 16>(b.data(), 16));
 }
@@ -85,7 +86,8 @@ std::optional<std::uint32_t> pick_router_id(const config::Peer& peer) {
     if (!ec) probe.connect(asio::ip::udp::endpoint(to_asio(peer.peer_address), peer.peer_port), ec);
     if (!ec) {
       auto local = probe.local_endpoint(ec);
-      if (!ec && local.address().is_v4() && !local.address().is_unspecified()) return local.address().to_v4().to_uint();
+      if (!ec && local.address().is_v4() && !local.address().is_unspecified())
+        return local.address().to_v4().to_uint();
     }
   }
   ifaddrs* list = nullptr;
@@ -116,12 +118,18 @@ std::string notification_text(const NotificationMessage& n) {
 
 std::string_view reason_text(DownReason r) {
   switch (r) {
-    case DownReason::manual_stop: return "administrative shutdown";
-    case DownReason::hold_timer_expired: return "hold timer expired";
-    case DownReason::notification_received: return "received NOTIFICATION";
-    case DownReason::notification_sent: return "sent NOTIFICATION";
-    case DownReason::tcp_failed: return "connection lost";
-    case DownReason::collision: return "connection collision";
+    case DownReason::manual_stop:
+      return "administrative shutdown";
+    case DownReason::hold_timer_expired:
+      return "hold timer expired";
+    case DownReason::notification_received:
+      return "received NOTIFICATION";
+    case DownReason::notification_sent:
+      return "sent NOTIFICATION";
+    case DownReason::tcp_failed:
+      return "connection lost";
+    case DownReason::collision:
+      return "connection collision";
   }
   return "down";
 }
@@ -201,7 +209,9 @@ Session::Session(asio::io_context& io, config::Peer peer, std::uint64_t seed)
 
 Session::~Session() = default;
 
-asio::steady_timer& Session::timer(Timer t) { return timers_[static_cast<std::size_t>(t)]; }
+asio::steady_timer& Session::timer(Timer t) {
+  return timers_[static_cast<std::size_t>(t)];
+}
 
 void Session::start() {
   stopped_ = false;
@@ -247,10 +257,11 @@ void Session::apply(Actions actions) {
       const auto generation = ++timer_generation_[i];
       auto& t = timers_[i];
       t.expires_after(st->after);
-      t.async_wait([self = shared_from_this(), which = st->timer, generation](const boost::system::error_code&) {
-        // A cancelled or re-armed timer has a newer generation: its completion is stale.
-        if (self->timer_generation_[static_cast<std::size_t>(which)] == generation) self->on_timer(which);
-      });
+      t.async_wait(
+          [self = shared_from_this(), which = st->timer, generation](const boost::system::error_code&) {
+            // A cancelled or re-armed timer has a newer generation: its completion is stale.
+            if (self->timer_generation_[static_cast<std::size_t>(which)] == generation) self->on_timer(which);
+          });
     } else if (auto* sp = std::get_if<StopTimer>(&action)) {
       const auto i = static_cast<std::size_t>(sp->timer);
       ++timer_generation_[i];
@@ -270,7 +281,8 @@ void Session::apply(Actions actions) {
       sent_.clear();
     } else if (auto* u = std::get_if<DeliverUpdate>(&action)) {
       for (const auto& e : u->update.errors)
-        log::get("bgp")->warn("{} malformed UPDATE from peer ({}), RFC 7606 handling applied", prefix_, e.what);
+        log::get("bgp")->warn("{} malformed UPDATE from peer ({}), RFC 7606 handling applied", prefix_,
+                              e.what);
     } else if (auto* rr = std::get_if<DeliverRouteRefresh>(&action)) {
       resend(rr->refresh.family);
     }
@@ -297,7 +309,8 @@ void Session::connect() {
     log::get("bgp")->warn("{} {}", prefix_, last_error_);
     // Completes on the loop so the Fsm never sees an event while it is emitting actions.
     asio::post(io_, [self = shared_from_this(), c = conn_] {
-      if (self->conn_ == c && self->fsm_) self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
+      if (self->conn_ == c && self->fsm_)
+        self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
     });
   };
   boost::system::error_code ec;
@@ -312,19 +325,21 @@ void Session::connect() {
   if (!peer_.password.empty() && !set_tcp_md5(fd, peer_.peer_address, peer_.password))
     return fail("TCP MD5", boost::system::error_code(errno, boost::system::system_category()));
   if (!apply_ttl_policy(fd, peer_))
-    return fail(peer_.gtsm ? "GTSM" : "TTL", boost::system::error_code(errno, boost::system::system_category()));
+    return fail(peer_.gtsm ? "GTSM" : "TTL",
+                boost::system::error_code(errno, boost::system::system_category()));
   conn->socket.set_option(tcp::no_delay(true), ec);
   log::get("bgp")->debug("{} connecting", prefix_);
-  conn->socket.async_connect(remote, [self = shared_from_this(), conn](const boost::system::error_code& error) {
-    if (self->conn_ != conn || !self->fsm_) return;
-    if (error) {
-      log::get("bgp")->debug("{} connect failed: {}", self->prefix_, error.message());
-      self->last_error_ = "connect: " + error.message();
-      self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
-      return;
-    }
-    self->begin_connection(conn, true);
-  });
+  conn->socket.async_connect(
+      remote, [self = shared_from_this(), conn](const boost::system::error_code& error) {
+        if (self->conn_ != conn || !self->fsm_) return;
+        if (error) {
+          log::get("bgp")->debug("{} connect failed: {}", self->prefix_, error.message());
+          self->last_error_ = "connect: " + error.message();
+          self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
+          return;
+        }
+        self->begin_connection(conn, true);
+      });
 }
 
 void Session::begin_connection(std::shared_ptr<Connection> conn, bool locally_initiated) {
@@ -342,7 +357,8 @@ bool Session::adopt(tcp::socket socket) {
   const State state = fsm_->state();
   bool take = state == State::connect || state == State::active;
   if (state == State::open_confirm && conn_ && conn_->locally_initiated && fsm_->negotiated() &&
-      connection_to_keep(router_id_, fsm_->negotiated()->peer_router_id) == bgp::Connection::remotely_initiated) {
+      connection_to_keep(router_id_, fsm_->negotiated()->peer_router_id) ==
+          bgp::Connection::remotely_initiated) {
     log::get("bgp")->info("{} connection collision: keeping the peer's connection", prefix_);
     apply(fsm_->handle(Event::open_collision_dump, std::chrono::steady_clock::now()));
     apply(fsm_->handle(Event::manual_start, std::chrono::steady_clock::now()));
@@ -371,19 +387,19 @@ bool Session::adopt(tcp::socket socket) {
 }
 
 void Session::read(std::shared_ptr<Connection> conn) {
-  conn->socket.async_read_some(asio::buffer(conn->chunk),
-                               [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t n) {
-                                 if (self->conn_ != conn || !self->fsm_) return;
-                                 if (ec) {
-                                   self->last_error_ = ec == asio::error::eof ? "peer closed the connection"
-                                                                              : "read: " + ec.message();
-                                   self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
-                                   return;
-                                 }
-                                 conn->in.insert(conn->in.end(), conn->chunk.begin(), conn->chunk.begin() + n);
-                                 self->on_bytes(conn);
-                                 if (self->conn_ == conn) self->read(conn);
-                               });
+  conn->socket.async_read_some(
+      asio::buffer(conn->chunk),
+      [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t n) {
+        if (self->conn_ != conn || !self->fsm_) return;
+        if (ec) {
+          self->last_error_ = ec == asio::error::eof ? "peer closed the connection" : "read: " + ec.message();
+          self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
+          return;
+        }
+        conn->in.insert(conn->in.end(), conn->chunk.begin(), conn->chunk.begin() + n);
+        self->on_bytes(conn);
+        if (self->conn_ == conn) self->read(conn);
+      });
 }
 
 void Session::on_bytes(const std::shared_ptr<Connection>& conn) {
@@ -407,7 +423,8 @@ void Session::on_bytes(const std::shared_ptr<Connection>& conn) {
 
 void Session::send(Bytes bytes) {
   if (!conn_ || conn_->closing) return;
-  if (bytes.size() > header_size - 1 && bytes[header_size - 1] == static_cast<std::uint8_t>(MessageType::update))
+  if (bytes.size() > header_size - 1 &&
+      bytes[header_size - 1] == static_cast<std::uint8_t>(MessageType::update))
     ++updates_sent_;
   conn_->out.push_back(std::move(bytes));
   if (!conn_->writing) write(conn_);
@@ -420,22 +437,23 @@ void Session::write(std::shared_ptr<Connection> conn) {
     return;
   }
   conn->writing = true;
-  asio::async_write(conn->socket, asio::buffer(conn->out.front()),
-                    [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t) {
-                      if (conn->closed) return;
-                      conn->out.pop_front();
-                      if (ec) {
-                        conn->writing = false;
-                        conn->out.clear();
-                        if (conn->closing) return self->finish_close(conn);
-                        if (self->conn_ == conn && self->fsm_) {
-                          self->last_error_ = "write: " + ec.message();
-                          self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
-                        }
-                        return;
-                      }
-                      self->write(conn);
-                    });
+  asio::async_write(
+      conn->socket, asio::buffer(conn->out.front()),
+      [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t) {
+        if (conn->closed) return;
+        conn->out.pop_front();
+        if (ec) {
+          conn->writing = false;
+          conn->out.clear();
+          if (conn->closing) return self->finish_close(conn);
+          if (self->conn_ == conn && self->fsm_) {
+            self->last_error_ = "write: " + ec.message();
+            self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
+          }
+          return;
+        }
+        self->write(conn);
+      });
 }
 
 void Session::close_connection() {
@@ -473,21 +491,23 @@ void Session::session_up(const Negotiated& params) {
     const auto local = conn_->socket.local_endpoint(ec);
     if (!ec) {
       if (auto a = from_asio(local.address())) {
-        const auto hops = session_next_hops(peer_, *a, sibling_address(*a, a->is_v4() ? net::Family::v6 : net::Family::v4));
+        const auto hops =
+            session_next_hops(peer_, *a, sibling_address(*a, a->is_v4() ? net::Family::v6 : net::Family::v4));
         next_hop_v4_ = hops.v4;
         next_hop_v6_ = hops.v6;
       }
     }
   }
-  log::get("bgp")->info("{} established, hold {}s (peer id {}, next hops {} / {})", prefix_, params.hold_time.count(),
-                        net::IpAddress::v4(params.peer_router_id).to_string(),
-                        next_hop_v4_ ? next_hop_v4_->to_string() : "-", next_hop_v6_ ? next_hop_v6_->to_string() : "-");
+  log::get("bgp")->info("{} established, hold {}s (peer id {}, next hops {} / {})", prefix_,
+                        params.hold_time.count(), net::IpAddress::v4(params.peer_router_id).to_string(),
+                        next_hop_v4_ ? next_hop_v4_->to_string() : "-",
+                        next_hop_v6_ ? next_hop_v6_->to_string() : "-");
   sent_.clear();
   const RouteTable table = sendable(desired_);
   for (const auto& r : desired_)
     if (!family_ok(r.prefix)) {
-      log::get("bgp")->warn("{} not announcing {} (family not negotiated or no next hop of that family)", prefix_,
-                            r.prefix.to_string());
+      log::get("bgp")->warn("{} not announcing {} (family not negotiated or no next hop of that family)",
+                            prefix_, r.prefix.to_string());
       break;
     }
   announce(table);
@@ -514,10 +534,12 @@ RouteTable Session::sendable(const RouteTable& table) const {
 void Session::announce(const RouteTable& routes) {
   if (!negotiated_) return;
   for (const auto& group : group_by_attributes(routes)) {
-    const auto attrs = route_attributes(group.attributes, peer_.my_asn, negotiated_->ibgp, next_hop_v4_, next_hop_v6_);
+    const auto attrs =
+        route_attributes(group.attributes, peer_.my_asn, negotiated_->ibgp, next_hop_v4_, next_hop_v6_);
     auto messages = build_announcements(attrs, group.prefixes, negotiated_->decode_context());
     if (!messages) {
-      log::get("bgp")->error("{} cannot encode announcement (error {})", prefix_, static_cast<int>(messages.error()));
+      log::get("bgp")->error("{} cannot encode announcement (error {})", prefix_,
+                             static_cast<int>(messages.error()));
       continue;
     }
     for (auto& m : *messages) send(std::move(m));
@@ -587,7 +609,9 @@ PeerStatus Session::status() const {
   s.peer = peer_.name;
   s.state = fsm_ ? std::string(to_string(fsm_->state())) : "Idle";
   if (fsm_ && fsm_->state() == State::established)
-    s.uptime_seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - up_since_).count();
+    s.uptime_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - up_since_)
+            .count();
   s.prefixes_sent = sent_.size();
   s.updates_sent = updates_sent_;
   s.notifications_sent = notifications_sent_;

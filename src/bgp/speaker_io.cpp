@@ -25,7 +25,8 @@ std::optional<net::IpAddress> endpoint_address(const tcp::endpoint& e) {
   const auto a = e.address();
   if (a.is_v4()) return net::IpAddress::v4(a.to_v4().to_uint());
   const auto v6 = a.to_v6();
-  if (v6.is_v4_mapped()) return net::IpAddress::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint());
+  if (v6.is_v4_mapped())
+    return net::IpAddress::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint());
   const auto b = v6.to_bytes();
   return net::IpAddress::v6_bytes(std::span<const std::uint8_t, 16>(b.data(), 16));
 }
@@ -67,13 +68,15 @@ void Speaker::reconfigure(const config::Model& model) {
   std::vector<std::shared_ptr<Session>> next;
   std::vector<std::shared_ptr<Session>> retired;
   for (const auto& peer : model.peers) {
-    auto it = std::find_if(sessions_.begin(), sessions_.end(), [&](const auto& s) { return s && s->peer().name == peer.name; });
+    auto it = std::find_if(sessions_.begin(), sessions_.end(),
+                           [&](const auto& s) { return s && s->peer().name == peer.name; });
     if (it != sessions_.end() && same_session_settings((*it)->peer(), peer)) {
       next.push_back(std::move(*it));
       continue;
     }
     if (it != sessions_.end()) {
-      log::get("bgp")->info("[bgp {} AS{}] settings changed, resetting the session", peer.peer_address.to_string(), peer.peer_asn);
+      log::get("bgp")->info("[bgp {} AS{}] settings changed, resetting the session",
+                            peer.peer_address.to_string(), peer.peer_asn);
       auto old = std::move(*it);
       old->stop(reset_message, [old] {});
     }
@@ -109,11 +112,13 @@ void Speaker::open_listeners() {
     if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
     // The SYN-ACK leaves with the listener's TTL, before the connection is matched to a peer: a
     // GTSM peer drops anything below 254, so the listener sends with 255 (as FRR's does).
-    const bool gtsm = std::any_of(passive.begin(), passive.end(), [](const config::Peer* p) { return p->gtsm; });
+    const bool gtsm =
+        std::any_of(passive.begin(), passive.end(), [](const config::Peer* p) { return p->gtsm; });
     if (!ec && gtsm && !set_outgoing_ttl(acceptor->native_handle(), family, 255))
       ec = boost::system::error_code(errno, boost::system::system_category());
     for (const auto* p : passive)
-      if (!ec && !p->password.empty() && !set_tcp_md5(acceptor->native_handle(), p->peer_address, p->password))
+      if (!ec && !p->password.empty() &&
+          !set_tcp_md5(acceptor->native_handle(), p->peer_address, p->password))
         ec = boost::system::error_code(errno, boost::system::system_category());
     if (!ec) acceptor->bind(local, ec);
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
@@ -129,23 +134,26 @@ void Speaker::open_listeners() {
 }
 
 void Speaker::accept(std::shared_ptr<tcp::acceptor> acceptor) {
-  acceptor->async_accept([this, acceptor, alive = alive_](const boost::system::error_code& ec, tcp::socket socket) {
-    if (!*alive || ec == asio::error::operation_aborted || !acceptor->is_open()) return;
-    if (!ec) {
-      boost::system::error_code e2;
-      const auto remote = socket.remote_endpoint(e2);
-      const auto address = e2 ? std::nullopt : endpoint_address(remote);
-      auto it = std::find_if(sessions_.begin(), sessions_.end(),
-                             [&](const auto& s) { return address && s->peer().passive && s->peer().peer_address == *address; });
-      if (it == sessions_.end()) {
-        log::get("bgp")->warn("[bgp] refusing connection from unconfigured {}", address ? address->to_string() : "?");
-        socket.close(e2);
-      } else {
-        (*it)->adopt(std::move(socket));
-      }
-    }
-    accept(acceptor);
-  });
+  acceptor->async_accept(
+      [this, acceptor, alive = alive_](const boost::system::error_code& ec, tcp::socket socket) {
+        if (!*alive || ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+        if (!ec) {
+          boost::system::error_code e2;
+          const auto remote = socket.remote_endpoint(e2);
+          const auto address = e2 ? std::nullopt : endpoint_address(remote);
+          auto it = std::find_if(sessions_.begin(), sessions_.end(), [&](const auto& s) {
+            return address && s->peer().passive && s->peer().peer_address == *address;
+          });
+          if (it == sessions_.end()) {
+            log::get("bgp")->warn("[bgp] refusing connection from unconfigured {}",
+                                  address ? address->to_string() : "?");
+            socket.close(e2);
+          } else {
+            (*it)->adopt(std::move(socket));
+          }
+        }
+        accept(acceptor);
+      });
 }
 
 void Speaker::stop(std::function<void()> done) {

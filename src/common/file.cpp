@@ -66,7 +66,8 @@ Result<void, std::string> write_atomically(const std::string& path, std::string_
     return error;
   }
   if (::close(fd) != 0) return fail("cannot close " + temp);
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename to " + path + " (from " + temp + ")");
+  if (::rename(temp.c_str(), path.c_str()) != 0)
+    return fail("cannot rename to " + path + " (from " + temp + ")");
   // The rename is durable only once the directory entry is on disk.
   const int dir = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return unexpected("cannot open directory " + directory + ": " + std::strerror(errno));

@@ -157,7 +157,9 @@ Uint128 Prefix::size() const noexcept {
   return m == ~Uint128{0} ? m : m + 1;
 }
 
-std::string Prefix::to_string() const { return address.to_string() + "/" + std::to_string(length); }
+std::string Prefix::to_string() const {
+  return address.to_string() + "/" + std::to_string(length);
+}
 
 std::optional<IpRange> IpRange::parse(std::string_view text) {
   text = trim(text);
@@ -182,7 +184,9 @@ Uint128 IpRange::size() const noexcept {
   return d == ~Uint128{0} ? d : d + 1;
 }
 
-std::string IpRange::to_string() const { return first.to_string() + "-" + last.to_string(); }
+std::string IpRange::to_string() const {
+  return first.to_string() + "-" + last.to_string();
+}
 
 }  // namespace vipd::net
 

@@ -11,7 +11,9 @@ namespace vipd::config {
 namespace {
 
 // Free-form strings are always double-quoted: a name like "true", "~" or "123" stays a string.
-YAML::Emitter& q(YAML::Emitter& e, const std::string& s) { return e << YAML::DoubleQuoted << s; }
+YAML::Emitter& q(YAML::Emitter& e, const std::string& s) {
+  return e << YAML::DoubleQuoted << s;
+}
 
 void string_list(YAML::Emitter& e, const char* key, const std::vector<std::string>& items) {
   e << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
@@ -40,7 +42,8 @@ void peers(YAML::Emitter& e, const std::vector<Peer>& peers) {
     e << YAML::Key << "my-asn" << YAML::Value << p.my_asn;
     e << YAML::Key << "peer-port" << YAML::Value << p.peer_port;
     e << YAML::Key << "hold-time" << YAML::Value << format_duration(p.hold_time);
-    if (p.keepalive_time) e << YAML::Key << "keepalive-time" << YAML::Value << format_duration(*p.keepalive_time);
+    if (p.keepalive_time)
+      e << YAML::Key << "keepalive-time" << YAML::Value << format_duration(*p.keepalive_time);
     if (p.router_id) e << YAML::Key << "router-id" << YAML::Value << p.router_id->to_string();
     if (p.source_address) e << YAML::Key << "source-address" << YAML::Value << p.source_address->to_string();
     if (!p.password.empty()) {

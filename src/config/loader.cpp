@@ -54,9 +54,11 @@ class DocumentScan : public YAML::EventHandler {
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
   void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  }
   void OnMapEnd() override {}
 
  private:
@@ -66,7 +68,9 @@ class DocumentScan : public YAML::EventHandler {
 std::string child(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
-std::string index(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
+std::string index(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
 
 // YAML text is UTF-8; a name with broken sequences could not be printed back faithfully.
 // A next hop a router can use off the link: IPv6, and not link-local, site-local (fec0::/10),
@@ -77,7 +81,7 @@ bool is_global_v6(const net::IpAddress& a) {
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return false;
   const bool zero10 = std::all_of(b.begin(), b.begin() + 10, [](std::uint8_t x) { return x == 0; });
   if (zero10 && b[10] == 0xff && b[11] == 0xff) return false;  // ::ffff:a.b.c.d
-  return !(a.value() == net::Uint128{1});                       // ::1
+  return !(a.value() == net::Uint128{1});                      // ::1
 }
 
 bool valid_utf8(std::string_view s) {
@@ -178,10 +182,14 @@ std::string suggest(std::string_view key, std::initializer_list<std::string_view
 
 std::string describe(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Scalar: return quote(n.Scalar());
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    default: return "nothing";
+    case YAML::NodeType::Scalar:
+      return quote(n.Scalar());
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    default:
+      return "nothing";
   }
 }
 
@@ -261,10 +269,10 @@ struct CrdAdv {
   SourceLocation where;
   std::optional<std::vector<TextAt>> pools;  // nullopt = every pool
   std::vector<std::string> interfaces;       // L2
-  BgpAdvertisement adv;                       // BGP
+  BgpAdvertisement adv;                      // BGP
   SourceLocation agg_at, agg6_at;
-  std::vector<TextAt> communities;            // BGP
-  std::vector<TextAt> peers;                  // BGP
+  std::vector<TextAt> communities;  // BGP
+  std::vector<TextAt> peers;        // BGP
 };
 
 class Loader {
@@ -306,7 +314,7 @@ class Loader {
   std::vector<PendingAdv> pending_;
   std::vector<std::size_t> crd_pools_;  // indices of pools that came from IPAddressPool
   std::vector<CrdAdv> crd_advs_;
-  std::map<std::string, SourceLocation> sections_;        // scalar section -> where first given
+  std::map<std::string, SourceLocation> sections_;      // scalar section -> where first given
   std::map<std::string, SourceLocation> community_at_;  // alias -> where defined
   std::vector<std::string> files_;
   Diagnostics errors_, warnings_;
@@ -339,10 +347,14 @@ class DocParser {
   bool metallb_;  // unknown keys are warnings (MetalLB formats evolve)
 
   SourceLocation at(const YAML::Node& n) const { return pos_.at(n.Mark()); }
-  void error(const SourceLocation& w, const std::string& path, std::string msg) { l_.error(w, path, std::move(msg)); }
+  void error(const SourceLocation& w, const std::string& path, std::string msg) {
+    l_.error(w, path, std::move(msg));
+  }
   void error(const Val& v, std::string msg) { l_.error(v.where, v.path, std::move(msg)); }
   void warning(const Val& v, std::string msg) { l_.warning(v.where, v.path, std::move(msg)); }
-  void note(const Val& v, std::string msg) { l_.add_warning({Severity::note, v.where, v.path, std::move(msg)}); }
+  void note(const Val& v, std::string msg) {
+    l_.add_warning({Severity::note, v.where, v.path, std::move(msg)});
+  }
 
   // ---- generic readers ----
   Map map(const Val& v, std::initializer_list<std::string_view> known, bool lenient) {
@@ -439,8 +451,10 @@ class DocParser {
     return std::nullopt;
   }
 
-  std::optional<std::uint64_t> integer(const Val& v, std::uint64_t lo, std::uint64_t hi, std::string_view what) {
-    const std::string expected = "expected " + std::string(what) + " " + std::to_string(lo) + "-" + std::to_string(hi);
+  std::optional<std::uint64_t> integer(const Val& v, std::uint64_t lo, std::uint64_t hi,
+                                       std::string_view what) {
+    const std::string expected =
+        "expected " + std::string(what) + " " + std::to_string(lo) + "-" + std::to_string(hi);
     if (v.node.IsScalar()) {
       const std::string& s = v.node.Scalar();
       std::uint64_t x = 0;
@@ -485,7 +499,8 @@ class DocParser {
   std::optional<net::IpAddress> ip(const Val& v) {
     if (v.node.IsScalar())
       if (auto a = net::IpAddress::parse(v.node.Scalar())) return a;
-    error(v, describe(v.node) + " is not an IP address (expected IPv4 like 192.168.1.1 or IPv6 like fd00::1)");
+    error(v,
+          describe(v.node) + " is not an IP address (expected IPv4 like 192.168.1.1 or IPv6 like fd00::1)");
     return std::nullopt;
   }
 
@@ -515,7 +530,9 @@ class DocParser {
         bool ok = !re.empty() && re.size() <= 256;
         if (ok) ok = detail::valid_regex(re);
         if (!ok) {
-          error(item, quote(*s) + " is not a valid regular expression (expected re:<ECMAScript regex>, at most 256 characters)");
+          error(item, quote(*s) +
+                          " is not a valid regular expression (expected re:<ECMAScript regex>, at most 256 "
+                          "characters)");
           continue;
         }
       }
@@ -528,8 +545,9 @@ class DocParser {
     if (v.node.IsScalar()) {
       if (auto r = net::IpRange::parse(v.node.Scalar())) return AddressRange{*r, v.node.Scalar(), v.where};
     }
-    error(v, describe(v.node) +
-                 " is not an address range (expected a CIDR like 192.168.10.0/24, a range a-b or one address)");
+    error(v,
+          describe(v.node) +
+              " is not an address range (expected a CIDR like 192.168.10.0/24, a range a-b or one address)");
     return std::nullopt;
   }
 
@@ -537,13 +555,16 @@ class DocParser {
     auto [it, inserted] = l_.sections_.emplace(key, v.where);
     if (inserted) return true;
     error(v, "section " + quote(key) + " is already given at " + where_text(it->second) +
-                 " (each of interfaces, gratuitous, control, metrics, local-delivery, log-level may appear once across all files)");
+                 " (each of interfaces, gratuitous, control, metrics, local-delivery, log-level may appear "
+                 "once across all files)");
     return false;
   }
 
   void add_alias(const std::string& name, const std::string& value, const Val& v) {
     if (!parse_community(value)) {
-      error(v, quote(value) + " is not a community (expected a:b with each 0-65535, large:a:b:c, or a well-known name like no-export)");
+      error(v, quote(value) +
+                   " is not a community (expected a:b with each 0-65535, large:a:b:c, or a well-known name "
+                   "like no-export)");
       return;
     }
     auto [it, inserted] = l_.community_at_.emplace(name, v.where);
@@ -574,7 +595,8 @@ class DocParser {
   void crd(const Map& obj, const std::string& kind, const Val& root);
   void crd_pool(const Val& spec, const std::string& name, const SourceLocation& where);
   void crd_l2(const Val& spec, const std::string& name, const std::string& path, const SourceLocation& where);
-  void crd_bgp_adv(const Val& spec, const std::string& name, const std::string& path, const SourceLocation& where);
+  void crd_bgp_adv(const Val& spec, const std::string& name, const std::string& path,
+                   const SourceLocation& where);
   void crd_peer(const Val& spec, const std::string& name, const SourceLocation& where);
   void crd_community(const Val& spec);
   void ignored_field(const Val& v, std::string_view why) { warning(v, "ignored: " + std::string(why)); }
@@ -583,14 +605,16 @@ class DocParser {
 void Loader::add_text(const std::string& text, const PositionMap& pos, bool metallb, bool inner) {
   if (text.size() > max_input_bytes) {
     error(pos.at(YAML::Mark::null_mark()), "",
-          "file is too large (" + std::to_string(text.size()) + " bytes, at most " + std::to_string(max_input_bytes) + ")");
+          "file is too large (" + std::to_string(text.size()) + " bytes, at most " +
+              std::to_string(max_input_bytes) + ")");
     return;
   }
   std::vector<YAML::Node> docs;
   try {
     if (auto stuck = DocumentScan::stuck_at(text)) {
-      error(pos.at(*stuck), "", "invalid YAML: unexpected content here (or more than " +
-                                    std::to_string(max_documents) + " documents)");
+      error(pos.at(*stuck), "",
+            "invalid YAML: unexpected content here (or more than " + std::to_string(max_documents) +
+                " documents)");
       return;
     }
     docs = YAML::LoadAll(text);
@@ -623,7 +647,8 @@ void DocParser::document(const YAML::Node& root, bool inner) {
     native(v);
     return;
   }
-  const Map obj = map(v, {"apiVersion", "kind", "metadata", "spec", "data", "status", "binaryData", "immutable"}, true);
+  const Map obj =
+      map(v, {"apiVersion", "kind", "metadata", "spec", "data", "status", "binaryData", "immutable"}, true);
   std::string kind, api;
   if (const Val* k = obj.get("kind"); k && k->node.IsScalar()) kind = k->node.Scalar();
   if (const Val* a = obj.get("apiVersion"); a && a->node.IsScalar()) api = a->node.Scalar();
@@ -632,15 +657,17 @@ void DocParser::document(const YAML::Node& root, bool inner) {
   } else if (api == "metallb.io/v1beta1" || api == "metallb.io/v1beta2") {
     crd(obj, kind, v);
   } else if (api.rfind("metallb.io/", 0) == 0) {
-    warning(v, "apiVersion " + quote(api) + " is not supported (expected metallb.io/v1beta1 or metallb.io/v1beta2), document ignored");
+    warning(v, "apiVersion " + quote(api) +
+                   " is not supported (expected metallb.io/v1beta1 or metallb.io/v1beta2), document ignored");
   } else {
     note(v, "document of kind " + quote(kind) + " (apiVersion " + quote(api) + ") ignored");
   }
 }
 
 void DocParser::native(const Val& root) {
-  const Map m = map(root, {"interfaces", "peers", "address-pools", "bgp-communities", "bfd-profiles", "services",
-                           "gratuitous", "failover", "local-delivery", "control", "metrics", "log-level"},
+  const Map m = map(root,
+                    {"interfaces", "peers", "address-pools", "bgp-communities", "bfd-profiles", "services",
+                     "gratuitous", "failover", "local-delivery", "control", "metrics", "log-level"},
                     false);
   for (const auto& [key, v] : m.items) {
     if (key == "interfaces") {
@@ -696,9 +723,10 @@ void DocParser::interfaces(const Val& v) {
 }
 
 void DocParser::peer(const Val& v) {
-  const Map m = map(v, {"peer-address", "peer-asn", "my-asn", "peer-port", "hold-time", "keepalive-time", "router-id",
-                        "source-address", "password", "ebgp-multihop", "bfd-profile", "node-selectors", "name",
-                        "passive", "gtsm", "next-hop-v6"},
+  const Map m = map(v,
+                    {"peer-address", "peer-asn", "my-asn", "peer-port", "hold-time", "keepalive-time",
+                     "router-id", "source-address", "password", "ebgp-multihop", "bfd-profile",
+                     "node-selectors", "name", "passive", "gtsm", "next-hop-v6"},
                     false);
   if (!m.ok) return;
   Peer p;
@@ -710,11 +738,20 @@ void DocParser::peer(const Val& v) {
   for (const auto& [key, x] : m.items) {
     o.at[key] = x.where;
     if (key == "peer-address") {
-      if (auto a = ip(x)) p.peer_address = *a; else ok = false;
+      if (auto a = ip(x))
+        p.peer_address = *a;
+      else
+        ok = false;
     } else if (key == "peer-asn") {
-      if (auto a = asn(x)) p.peer_asn = *a; else ok = false;
+      if (auto a = asn(x))
+        p.peer_asn = *a;
+      else
+        ok = false;
     } else if (key == "my-asn") {
-      if (auto a = asn(x)) p.my_asn = *a; else ok = false;
+      if (auto a = asn(x))
+        p.my_asn = *a;
+      else
+        ok = false;
     } else if (key == "peer-port") {
       if (auto n = integer(x, 1, 65535, "a port")) p.peer_port = static_cast<std::uint16_t>(*n);
     } else if (key == "hold-time") {
@@ -730,21 +767,27 @@ void DocParser::peer(const Val& v) {
     } else if (key == "keepalive-time") {
       if (auto d = duration(x)) {
         if (d->count() % 1000 != 0 || *d > std::chrono::seconds(21845))
-          error(x, quote(x.node.Scalar()) + " is not a valid keepalive time (expected whole seconds, at most a third of 65535s)");
+          error(x, quote(x.node.Scalar()) +
+                       " is not a valid keepalive time (expected whole seconds, at most a third of 65535s)");
         else
           p.keepalive_time = *d;
       }
     } else if (key == "router-id") {
       if (auto a = ip(x)) {
-        if (!a->is_v4()) error(x, quote(x.node.Scalar()) + " is not a valid router ID (expected an IPv4 address)");
-        else p.router_id = *a;
+        if (!a->is_v4())
+          error(x, quote(x.node.Scalar()) + " is not a valid router ID (expected an IPv4 address)");
+        else
+          p.router_id = *a;
       }
     } else if (key == "source-address") {
       if (auto a = ip(x)) p.source_address = *a;
     } else if (key == "password") {
       if (auto s = str(x, true)) {
-        if (s->size() > 80) error(x, "password is too long (" + std::to_string(s->size()) + " characters, TCP MD5 keys are at most 80)");
-        else p.password = *s;
+        if (s->size() > 80)
+          error(x, "password is too long (" + std::to_string(s->size()) +
+                       " characters, TCP MD5 keys are at most 80)");
+        else
+          p.password = *s;
       }
     } else if (key == "ebgp-multihop") {
       if (auto b = boolean(x)) p.ebgp_multihop = *b;
@@ -764,8 +807,9 @@ void DocParser::peer(const Val& v) {
     } else if (key == "next-hop-v6") {
       if (auto a = ip(x)) {
         if (!is_global_v6(*a))
-          error(x, quote(x.node.Scalar()) + " is not a global IPv6 address (expected e.g. 2001:db8::1 or fd00::1; "
-                   "not link-local, loopback, multicast or IPv4)");
+          error(x, quote(x.node.Scalar()) +
+                       " is not a global IPv6 address (expected e.g. 2001:db8::1 or fd00::1; "
+                       "not link-local, loopback, multicast or IPv4)");
         else
           p.next_hop_v6 = *a;
       }
@@ -790,8 +834,9 @@ void DocParser::peer(const Val& v) {
 }
 
 void DocParser::pool(const Val& v) {
-  const Map m = map(v, {"name", "protocol", "addresses", "avoid-buggy-ips", "auto-assign", "bgp-advertisements",
-                        "interfaces", "require-subnet"},
+  const Map m = map(v,
+                    {"name", "protocol", "addresses", "avoid-buggy-ips", "auto-assign", "bgp-advertisements",
+                     "interfaces", "require-subnet"},
                     false);
   if (!m.ok) return;
   Pool p;
@@ -816,7 +861,8 @@ void DocParser::pool(const Val& v) {
       }
     } else if (key == "addresses") {
       const auto items = list(x);
-      if (items.empty() && (x.null() || x.node.IsSequence())) error(x, "a pool needs at least one address range");
+      if (items.empty() && (x.null() || x.node.IsSequence()))
+        error(x, "a pool needs at least one address range");
       for (const auto& item : items)
         if (auto r = range(item)) p.addresses.push_back(std::move(*r));
     } else if (key == "avoid-buggy-ips") {
@@ -845,8 +891,9 @@ void DocParser::pool(const Val& v) {
 }
 
 void DocParser::bgp_advertisement(const Val& v, std::size_t pool_index) {
-  const Map m = map(v, {"aggregation-length", "aggregation-length-v6", "localpref", "origin", "communities", "peers"},
-                    false);
+  const Map m =
+      map(v, {"aggregation-length", "aggregation-length-v6", "localpref", "origin", "communities", "peers"},
+          false);
   if (!m.ok) return;
   BgpAdvertisement a;
   a.where = v.where;
@@ -860,7 +907,8 @@ void DocParser::bgp_advertisement(const Val& v, std::size_t pool_index) {
       if (auto n = integer(x, 0, 32, "a prefix length")) a.aggregation_length = static_cast<std::uint8_t>(*n);
     } else if (key == "aggregation-length-v6") {
       pending.agg6_at = x.where;
-      if (auto n = integer(x, 0, 128, "a prefix length")) a.aggregation_length_v6 = static_cast<std::uint8_t>(*n);
+      if (auto n = integer(x, 0, 128, "a prefix length"))
+        a.aggregation_length_v6 = static_cast<std::uint8_t>(*n);
     } else if (key == "localpref") {
       if (auto n = integer(x, 0, 4294967295ULL, "a LOCAL_PREF")) a.localpref = static_cast<std::uint32_t>(*n);
     } else if (key == "origin") {
@@ -889,12 +937,21 @@ void DocParser::service(const Val& v) {
   for (const auto& [key, x] : m.items) {
     o.at[key] = x.where;
     if (key == "name") {
-      if (auto t = str(x)) s.name = *t; else ok = false;
+      if (auto t = str(x))
+        s.name = *t;
+      else
+        ok = false;
     } else if (key == "pool") {
-      if (auto t = str(x)) s.pool = *t; else ok = false;
+      if (auto t = str(x))
+        s.pool = *t;
+      else
+        ok = false;
     } else if (key == "address") {
       s.address_where = x.where;
-      if (auto a = ip(x)) s.address = *a; else ok = false;
+      if (auto a = ip(x))
+        s.address = *a;
+      else
+        ok = false;
     }
   }
   if (!ok && s.name.empty()) return;
@@ -933,8 +990,9 @@ void DocParser::failover(const Val& v) {
 }
 
 void DocParser::vrrp(const Val& v) {
-  const Map m = map(v, {"name", "interface", "vrid", "priority", "advert-interval", "preempt", "preempt-delay", "pools",
-                        "unicast-peers"},
+  const Map m = map(v,
+                    {"name", "interface", "vrid", "priority", "advert-interval", "preempt", "preempt-delay",
+                     "pools", "unicast-peers"},
                     false);
   if (!m.ok) return;
   VrrpGroup g;
@@ -946,11 +1004,16 @@ void DocParser::vrrp(const Val& v) {
   for (const auto& [key, x] : m.items) {
     o.at[key] = x.where;
     if (key == "name") {
-      if (auto s = str(x)) g.name = *s; else ok = false;
+      if (auto s = str(x))
+        g.name = *s;
+      else
+        ok = false;
     } else if (key == "interface") {
       if (auto s = str(x)) {
-        if (s->size() > 15) error(x, quote(*s) + " is not a link name (at most 15 characters)");
-        else g.interface = *s;
+        if (s->size() > 15)
+          error(x, quote(*s) + " is not a link name (at most 15 characters)");
+        else
+          g.interface = *s;
       }
     } else if (key == "vrid") {
       if (auto n = integer(x, 1, 255, "a virtual router ID")) g.vrid = static_cast<std::uint8_t>(*n);
@@ -962,8 +1025,10 @@ void DocParser::vrrp(const Val& v) {
       }
     } else if (key == "advert-interval") {
       if (auto d = duration(x)) {
-        if (*d < std::chrono::milliseconds(10) || *d > std::chrono::milliseconds(40950) || d->count() % 10 != 0)
-          error(x, quote(x.node.Scalar()) + " is not a VRRP advert interval (expected 10ms-40.95s in steps of 10ms)");
+        if (*d < std::chrono::milliseconds(10) || *d > std::chrono::milliseconds(40950) ||
+            d->count() % 10 != 0)
+          error(x, quote(x.node.Scalar()) +
+                       " is not a VRRP advert interval (expected 10ms-40.95s in steps of 10ms)");
         else
           g.advert_interval = *d;
       }
@@ -971,8 +1036,10 @@ void DocParser::vrrp(const Val& v) {
       if (auto b = boolean(x)) g.preempt = *b;
     } else if (key == "preempt-delay") {
       if (auto d = duration(x)) {
-        if (*d > std::chrono::hours(1)) error(x, quote(x.node.Scalar()) + " is out of range (expected 0s-1h)");
-        else g.preempt_delay = *d;
+        if (*d > std::chrono::hours(1))
+          error(x, quote(x.node.Scalar()) + " is out of range (expected 0s-1h)");
+        else
+          g.preempt_delay = *d;
       }
     } else if (key == "pools") {
       for (const auto& t : text_list(x)) {
@@ -997,8 +1064,10 @@ void DocParser::local_delivery(const Val& v) {
       if (auto b = boolean(x)) ld.enabled = *b;
     } else if (key == "link") {
       if (auto s = str(x)) {
-        if (s->size() > 15) error(x, quote(*s) + " is not a link name (at most 15 characters)");
-        else ld.link = *s;
+        if (s->size() > 15)
+          error(x, quote(*s) + " is not a link name (at most 15 characters)");
+        else
+          ld.link = *s;
       }
     }
   }
@@ -1039,22 +1108,27 @@ void DocParser::metrics(const Val& v) {
     port = s->substr(colon + 1);
   }
   auto addr = net::IpAddress::parse(host);
-  bool port_ok = !port.empty() && port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  bool port_ok = !port.empty() && port.size() <= 5 &&
+                 std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (port_ok) port_ok = std::stoi(port) >= 1 && std::stoi(port) <= 65535;
   if (!addr || !port_ok || (addr->is_v6() && s->front() != '[')) {
-    error(*x, quote(*s) + " is not a listen address (expected address:port like 127.0.0.1:9477 or [::1]:9477, or \"\" to disable)");
+    error(*x, quote(*s) +
+                  " is not a listen address (expected address:port like 127.0.0.1:9477 or [::1]:9477, or "
+                  "\"\" to disable)");
     return;
   }
   l_.model_.metrics.listen = *s;
 }
 
 void DocParser::log_level(const Val& v) {
-  static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  static const std::vector<std::string> levels = {"trace", "debug",    "info", "warn",
+                                                  "error", "critical", "off"};
   if (v.node.IsScalar() && std::find(levels.begin(), levels.end(), v.node.Scalar()) != levels.end()) {
     l_.model_.log_level = v.node.Scalar();
     return;
   }
-  error(v, describe(v.node) + " is not a log level (expected trace, debug, info, warn, error, critical or off)");
+  error(v,
+        describe(v.node) + " is not a log level (expected trace, debug, info, warn, error, critical or off)");
 }
 
 // ---- MetalLB legacy ConfigMap ----
@@ -1106,8 +1180,9 @@ void DocParser::crd(const Map& obj, const std::string& kind, const Val& root) {
   std::string name;
   SourceLocation where = root.where;
   if (const Val* md = obj.get("metadata")) {
-    const Map meta = map(*md, {"name", "namespace", "labels", "annotations", "uid", "resourceVersion", "generation",
-                               "creationTimestamp", "managedFields"},
+    const Map meta = map(*md,
+                         {"name", "namespace", "labels", "annotations", "uid", "resourceVersion",
+                          "generation", "creationTimestamp", "managedFields"},
                          true);
     if (const Val* n = meta.get("name")) {
       if (auto s = str(*n)) {
@@ -1119,8 +1194,8 @@ void DocParser::crd(const Map& obj, const std::string& kind, const Val& root) {
   const std::string path = kind + "/" + (name.empty() ? "?" : name);
   Val spec{YAML::Node(), root.where, child(path, "spec")};
   if (const Val* s = obj.get("spec")) spec = Val{s->node, s->where, child(path, "spec")};
-  static const std::set<std::string> known = {"IPAddressPool", "L2Advertisement", "BGPAdvertisement", "BGPPeer",
-                                              "Community"};
+  static const std::set<std::string> known = {"IPAddressPool", "L2Advertisement", "BGPAdvertisement",
+                                              "BGPPeer", "Community"};
   if (!known.count(kind)) {
     if (kind == "BFDProfile")
       warning(root, "BFD is not supported by vipd; BFDProfile " + quote(name) + " ignored");
@@ -1132,11 +1207,16 @@ void DocParser::crd(const Map& obj, const std::string& kind, const Val& root) {
     error(root, kind + " needs metadata.name");
     return;
   }
-  if (kind == "IPAddressPool") crd_pool(spec, name, where);
-  else if (kind == "L2Advertisement") crd_l2(spec, name, path, where);
-  else if (kind == "BGPAdvertisement") crd_bgp_adv(spec, name, path, where);
-  else if (kind == "BGPPeer") crd_peer(spec, name, where);
-  else crd_community(spec);
+  if (kind == "IPAddressPool")
+    crd_pool(spec, name, where);
+  else if (kind == "L2Advertisement")
+    crd_l2(spec, name, path, where);
+  else if (kind == "BGPAdvertisement")
+    crd_bgp_adv(spec, name, path, where);
+  else if (kind == "BGPPeer")
+    crd_peer(spec, name, where);
+  else
+    crd_community(spec);
 }
 
 void DocParser::crd_pool(const Val& spec, const std::string& name, const SourceLocation& where) {
@@ -1163,7 +1243,8 @@ void DocParser::crd_pool(const Val& spec, const std::string& name, const SourceL
     } else if (key == "serviceAllocation") {
       const Map sa = map(x, {"priority", "namespaces", "namespaceSelectors", "serviceSelectors"}, true);
       for (const auto& [k2, y] : sa.items)
-        ignored_field(y, "vipd runs standalone and serves the services in its own config, so " + k2 + " does not apply");
+        ignored_field(y, "vipd runs standalone and serves the services in its own config, so " + k2 +
+                             " does not apply");
     }
   }
   l_.crd_pools_.push_back(l_.model_.pools.size());
@@ -1171,7 +1252,8 @@ void DocParser::crd_pool(const Val& spec, const std::string& name, const SourceL
   l_.pool_o_.push_back(std::move(o));
 }
 
-void DocParser::crd_l2(const Val& spec, const std::string& name, const std::string& path, const SourceLocation& where) {
+void DocParser::crd_l2(const Val& spec, const std::string& name, const std::string& path,
+                       const SourceLocation& where) {
   const Map m = map(spec, {"ipAddressPools", "ipAddressPoolSelectors", "nodeSelectors", "interfaces"}, true);
   if (!m.ok) return;
   CrdAdv a;
@@ -1185,7 +1267,9 @@ void DocParser::crd_l2(const Val& spec, const std::string& name, const std::stri
     } else if (key == "ipAddressPoolSelectors") {
       selectors = !x.null();
       if (selectors)
-        ignored_field(x, "label selectors need Kubernetes; this advertisement applies only to the pools listed in ipAddressPools");
+        ignored_field(x,
+                      "label selectors need Kubernetes; this advertisement applies only to the pools listed "
+                      "in ipAddressPools");
     } else if (key == "nodeSelectors") {
       if (!x.null()) ignored_field(x, "vipd runs standalone on this node, nodeSelectors do not apply");
     } else if (key == "interfaces") {
@@ -1198,8 +1282,9 @@ void DocParser::crd_l2(const Val& spec, const std::string& name, const std::stri
 
 void DocParser::crd_bgp_adv(const Val& spec, const std::string& name, const std::string& path,
                             const SourceLocation& where) {
-  const Map m = map(spec, {"aggregationLength", "aggregationLengthV6", "localPref", "communities", "ipAddressPools",
-                           "ipAddressPoolSelectors", "nodeSelectors", "peers"},
+  const Map m = map(spec,
+                    {"aggregationLength", "aggregationLengthV6", "localPref", "communities", "ipAddressPools",
+                     "ipAddressPoolSelectors", "nodeSelectors", "peers"},
                     true);
   if (!m.ok) return;
   CrdAdv a;
@@ -1213,12 +1298,15 @@ void DocParser::crd_bgp_adv(const Val& spec, const std::string& name, const std:
   for (const auto& [key, x] : m.items) {
     if (key == "aggregationLength") {
       a.agg_at = x.where;
-      if (auto n = integer(x, 0, 32, "a prefix length")) a.adv.aggregation_length = static_cast<std::uint8_t>(*n);
+      if (auto n = integer(x, 0, 32, "a prefix length"))
+        a.adv.aggregation_length = static_cast<std::uint8_t>(*n);
     } else if (key == "aggregationLengthV6") {
       a.agg6_at = x.where;
-      if (auto n = integer(x, 0, 128, "a prefix length")) a.adv.aggregation_length_v6 = static_cast<std::uint8_t>(*n);
+      if (auto n = integer(x, 0, 128, "a prefix length"))
+        a.adv.aggregation_length_v6 = static_cast<std::uint8_t>(*n);
     } else if (key == "localPref") {
-      if (auto n = integer(x, 0, 4294967295ULL, "a LOCAL_PREF")) a.adv.localpref = static_cast<std::uint32_t>(*n);
+      if (auto n = integer(x, 0, 4294967295ULL, "a LOCAL_PREF"))
+        a.adv.localpref = static_cast<std::uint32_t>(*n);
     } else if (key == "communities") {
       a.communities = text_list(x);
     } else if (key == "ipAddressPools") {
@@ -1226,7 +1314,9 @@ void DocParser::crd_bgp_adv(const Val& spec, const std::string& name, const std:
     } else if (key == "ipAddressPoolSelectors") {
       selectors = !x.null();
       if (selectors)
-        ignored_field(x, "label selectors need Kubernetes; this advertisement applies only to the pools listed in ipAddressPools");
+        ignored_field(x,
+                      "label selectors need Kubernetes; this advertisement applies only to the pools listed "
+                      "in ipAddressPools");
     } else if (key == "nodeSelectors") {
       if (!x.null()) ignored_field(x, "vipd runs standalone on this node, nodeSelectors do not apply");
     } else if (key == "peers") {
@@ -1239,17 +1329,25 @@ void DocParser::crd_bgp_adv(const Val& spec, const std::string& name, const std:
 }
 
 void DocParser::crd_peer(const Val& spec, const std::string& name, const SourceLocation& where) {
-  const Map m = map(spec, {"myASN", "peerASN", "peerAddress", "sourceAddress", "peerPort", "holdTime", "keepaliveTime",
-                           "routerID", "password", "passwordSecret", "ebgpMultiHop", "bfdProfile", "nodeSelectors",
-                           "vrf", "connectTime", "enableGracefulRestart", "disableMP", "dynamicASN"},
-                    true);
+  const Map m =
+      map(spec,
+          {"myASN", "peerASN", "peerAddress", "sourceAddress", "peerPort", "holdTime", "keepaliveTime",
+           "routerID", "password", "passwordSecret", "ebgpMultiHop", "bfdProfile", "nodeSelectors", "vrf",
+           "connectTime", "enableGracefulRestart", "disableMP", "dynamicASN"},
+          true);
   if (!m.ok) return;
   // Translate to the legacy keys and reuse the native peer reader's rules by building a node.
-  static const std::map<std::string, std::string> legacy = {
-      {"myASN", "my-asn"},           {"peerASN", "peer-asn"},         {"peerAddress", "peer-address"},
-      {"sourceAddress", "source-address"}, {"peerPort", "peer-port"}, {"holdTime", "hold-time"},
-      {"keepaliveTime", "keepalive-time"}, {"routerID", "router-id"}, {"password", "password"},
-      {"ebgpMultiHop", "ebgp-multihop"},   {"bfdProfile", "bfd-profile"}};
+  static const std::map<std::string, std::string> legacy = {{"myASN", "my-asn"},
+                                                            {"peerASN", "peer-asn"},
+                                                            {"peerAddress", "peer-address"},
+                                                            {"sourceAddress", "source-address"},
+                                                            {"peerPort", "peer-port"},
+                                                            {"holdTime", "hold-time"},
+                                                            {"keepaliveTime", "keepalive-time"},
+                                                            {"routerID", "router-id"},
+                                                            {"password", "password"},
+                                                            {"ebgpMultiHop", "ebgp-multihop"},
+                                                            {"bfdProfile", "bfd-profile"}};
   Peer p;
   Origin o{spec.path.substr(0, spec.path.size() - 5), where, {}};
   p.name = name;
@@ -1260,38 +1358,55 @@ void DocParser::crd_peer(const Val& spec, const std::string& name, const SourceL
   for (const auto& [key, x] : m.items) {
     o.at[legacy.count(key) ? legacy.at(key) : key] = x.where;
     if (key == "peerAddress") {
-      if (auto a = ip(x)) p.peer_address = *a; else ok = false;
+      if (auto a = ip(x))
+        p.peer_address = *a;
+      else
+        ok = false;
     } else if (key == "peerASN") {
-      if (auto a = asn(x)) p.peer_asn = *a; else ok = false;
+      if (auto a = asn(x))
+        p.peer_asn = *a;
+      else
+        ok = false;
     } else if (key == "myASN") {
-      if (auto a = asn(x)) p.my_asn = *a; else ok = false;
+      if (auto a = asn(x))
+        p.my_asn = *a;
+      else
+        ok = false;
     } else if (key == "peerPort") {
       if (auto n = integer(x, 1, 65535, "a port")) p.peer_port = static_cast<std::uint16_t>(*n);
     } else if (key == "holdTime") {
       if (auto d = duration(x)) {
-        if (*d != Duration::zero() && (*d < std::chrono::seconds(3) || *d > std::chrono::seconds(65535) || d->count() % 1000))
-          error(x, quote(x.node.Scalar()) + " is not a valid hold time (expected 0 or 3s-65535s in whole seconds)");
+        if (*d != Duration::zero() &&
+            (*d < std::chrono::seconds(3) || *d > std::chrono::seconds(65535) || d->count() % 1000))
+          error(x, quote(x.node.Scalar()) +
+                       " is not a valid hold time (expected 0 or 3s-65535s in whole seconds)");
         else
           p.hold_time = *d;
       }
     } else if (key == "keepaliveTime") {
       if (auto d = duration(x)) {
         if (d->count() % 1000 != 0 || *d > std::chrono::seconds(21845))
-          error(x, quote(x.node.Scalar()) + " is not a valid keepalive time (expected whole seconds, at most a third of 65535s)");
+          error(x, quote(x.node.Scalar()) +
+                       " is not a valid keepalive time (expected whole seconds, at most a third of 65535s)");
         else
           p.keepalive_time = *d;
       }
     } else if (key == "routerID") {
       if (auto a = ip(x)) {
-        if (!a->is_v4()) error(x, quote(x.node.Scalar()) + " is not a valid router ID (expected an IPv4 address)");
-        else p.router_id = *a;
+        if (!a->is_v4())
+          error(x, quote(x.node.Scalar()) + " is not a valid router ID (expected an IPv4 address)");
+        else
+          p.router_id = *a;
       }
     } else if (key == "sourceAddress") {
       if (auto a = ip(x)) p.source_address = *a;
     } else if (key == "password") {
       if (auto s = str(x, true)) {
-        if (s->size() > 80) error(x, "password is too long (" + std::to_string(s->size()) + " characters, TCP MD5 keys are at most 80)");
-        else p.password = *s;
+        if (s->size() > 80)
+          error(x, "password is too long (" + std::to_string(s->size()) +
+                       " characters, TCP MD5 keys are at most 80)");
+        else
+          p.password = *s;
       }
     } else if (key == "ebgpMultiHop") {
       if (auto b = boolean(x)) p.ebgp_multihop = *b;
@@ -1342,14 +1457,17 @@ std::optional<Community> Loader::resolve_community(const TextAt& t) {
     if (auto c = parse_community(it->second)) return c;
   if (auto c = parse_community(t.text)) return c;
   error(t.where, t.path,
-        quote(t.text) + " is not a community (expected a:b with each 0-65535, large:a:b:c, a well-known name like "
-                        "no-export, or an alias from bgp-communities / Community)");
+        quote(t.text) +
+            " is not a community (expected a:b with each 0-65535, large:a:b:c, a well-known name like "
+            "no-export, or an alias from bgp-communities / Community)");
   return std::nullopt;
 }
 
 void add_community(BgpAdvertisement& a, const Community& c) {
-  if (const auto* s = std::get_if<std::uint32_t>(&c)) a.communities.push_back(*s);
-  else a.large_communities.push_back(std::get<LargeCommunity>(c));
+  if (const auto* s = std::get_if<std::uint32_t>(&c))
+    a.communities.push_back(*s);
+  else
+    a.large_communities.push_back(std::get<LargeCommunity>(c));
 }
 
 // Longest prefix among the CIDR blocks that exactly cover the range (MetalLB splits ranges so).
@@ -1391,7 +1509,8 @@ void Loader::check_aggregation(const Pool& pool, const BgpAdvertisement& adv, co
     error(v4 ? agg_at : agg6_at, child(path, key),
           quote(std::to_string(agg)) + " is shorter than prefix length " + std::to_string(longest) + " of " +
               quote(r.text) + " in pool " + quote(pool.name) + " (expected " + std::to_string(longest) +
-              (longest == (v4 ? 32 : 128) ? "" : (v4 ? "-32" : "-128")) + ": an aggregate may not be wider than the pool's address blocks)");
+              (longest == (v4 ? 32 : 128) ? "" : (v4 ? "-32" : "-128")) +
+              ": an aggregate may not be wider than the pool's address blocks)");
   }
 }
 
@@ -1448,15 +1567,17 @@ void Loader::resolve_crds() {
       if (any) p.interfaces.clear();
       if (bgp) {
         warning(p.where, pool_o_[i].path,
-                "pool " + quote(p.name) + " has both an L2Advertisement and a BGPAdvertisement; a vipd pool has one "
-                "protocol, keeping layer2 and ignoring the BGP advertisement");
+                "pool " + quote(p.name) +
+                    " has both an L2Advertisement and a BGPAdvertisement; a vipd pool has one "
+                    "protocol, keeping layer2 and ignoring the BGP advertisement");
         p.bgp_advertisements.clear();
       }
     } else if (bgp) {
       p.protocol = Protocol::bgp;
     } else {
       p.protocol = Protocol::layer2;
-      warning(p.where, pool_o_[i].path, "pool " + quote(p.name) + " has no advertisement: it is not announced");
+      warning(p.where, pool_o_[i].path,
+              "pool " + quote(p.name) + " has no advertisement: it is not announced");
     }
   }
 }
@@ -1487,9 +1608,8 @@ void Loader::validate() {
   }
 
   auto peer_exists = [this](const std::string& n) {
-    return std::any_of(model_.peers.begin(), model_.peers.end(), [&](const Peer& p) {
-      return p.name == n || p.peer_address.to_string() == n;
-    });
+    return std::any_of(model_.peers.begin(), model_.peers.end(),
+                       [&](const Peer& p) { return p.name == n || p.peer_address.to_string() == n; });
   };
   for (const auto& pa : pending_) {
     auto& adv = model_.pools[pa.pool].bgp_advertisements[pa.adv];
@@ -1498,7 +1618,9 @@ void Loader::validate() {
     for (const auto& t : pa.communities)
       if (auto c = resolve_community(t)) add_community(adv, *c);
     for (const auto& t : pa.peers)
-      if (!peer_exists(t.text)) error(t.where, t.path, "peer " + quote(t.text) + " does not exist (expected a peer name or peer-address)");
+      if (!peer_exists(t.text))
+        error(t.where, t.path,
+              "peer " + quote(t.text) + " does not exist (expected a peer name or peer-address)");
   }
 
   auto pool_names = [this] {
@@ -1530,12 +1652,16 @@ void Loader::validate() {
       const std::string path = o.path + "." + key;
       const Pool* p = model_.find_pool(g.pools[j]);
       if (!p) {
-        error(o.field(key), path, "pool " + quote(g.pools[j]) + " does not exist (known pools: " + pool_names() + ")");
+        error(o.field(key), path,
+              "pool " + quote(g.pools[j]) + " does not exist (known pools: " + pool_names() + ")");
       } else if (p->protocol != Protocol::layer2) {
-        error(o.field(key), path, "pool " + quote(g.pools[j]) + " has protocol bgp (expected a layer2 pool: VRRP decides who answers ARP/NDP)");
+        error(o.field(key), path,
+              "pool " + quote(g.pools[j]) +
+                  " has protocol bgp (expected a layer2 pool: VRRP decides who answers ARP/NDP)");
       } else if (auto [it, inserted] = pool_group.emplace(g.pools[j], i); !inserted && it->second != i) {
         error(o.field(key), path,
-              "pool " + quote(g.pools[j]) + " is already in VRRP group " + quote(model_.failover.vrrp[it->second].name));
+              "pool " + quote(g.pools[j]) + " is already in VRRP group " +
+                  quote(model_.failover.vrrp[it->second].name));
       }
     }
   }
@@ -1569,7 +1695,8 @@ Result<LoadResult, Diagnostics> load_text(const std::string& file, const std::st
   try {
     l.add_file(file, text);
   } catch (const std::exception& e) {
-    l.add_error({Severity::error, {file, 0, 0}, "", std::string("internal error while loading: ") + e.what()});
+    l.add_error(
+        {Severity::error, {file, 0, 0}, "", std::string("internal error while loading: ") + e.what()});
   }
   return l.finish();
 }
@@ -1596,7 +1723,8 @@ Result<LoadResult, Diagnostics> load_files(const std::vector<std::string>& paths
     try {
       l.add_file(path, ss.str());
     } catch (const std::exception& e) {
-      l.add_error({Severity::error, {path, 0, 0}, "", std::string("internal error while loading: ") + e.what()});
+      l.add_error(
+          {Severity::error, {path, 0, 0}, "", std::string("internal error while loading: ") + e.what()});
     }
   }
   return l.finish();

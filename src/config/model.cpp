@@ -13,22 +13,33 @@ std::string Diagnostic::format() const {
     out += ": ";
   }
   switch (severity) {
-    case Severity::error: out += "error: "; break;
-    case Severity::warning: out += "warning: "; break;
-    case Severity::note: out += "note: "; break;
+    case Severity::error:
+      out += "error: ";
+      break;
+    case Severity::warning:
+      out += "warning: ";
+      break;
+    case Severity::note:
+      out += "note: ";
+      break;
   }
   if (!path.empty()) out += path + ": ";
   out += message;
   return out;
 }
 
-const char* to_string(Protocol p) { return p == Protocol::bgp ? "bgp" : "layer2"; }
+const char* to_string(Protocol p) {
+  return p == Protocol::bgp ? "bgp" : "layer2";
+}
 
 const char* to_string(BgpOrigin o) {
   switch (o) {
-    case BgpOrigin::igp: return "igp";
-    case BgpOrigin::egp: return "egp";
-    case BgpOrigin::incomplete: return "incomplete";
+    case BgpOrigin::igp:
+      return "igp";
+    case BgpOrigin::egp:
+      return "egp";
+    case BgpOrigin::incomplete:
+      return "incomplete";
   }
   return "incomplete";
 }

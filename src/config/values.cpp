@@ -124,9 +124,8 @@ std::optional<Community> parse_community(std::string_view text) {
   };
   // RFC 1997, RFC 3765 (no-peer), RFC 8326 (graceful-shutdown), RFC 7999 (blackhole).
   static constexpr WellKnown well_known[] = {
-      {"no-export", 0xFFFFFF01},        {"no-advertise", 0xFFFFFF02},
-      {"no-export-subconfed", 0xFFFFFF03}, {"no-peer", 0xFFFFFF04},
-      {"graceful-shutdown", 0xFFFF0000}, {"blackhole", 0xFFFF029A},
+      {"no-export", 0xFFFFFF01}, {"no-advertise", 0xFFFFFF02},      {"no-export-subconfed", 0xFFFFFF03},
+      {"no-peer", 0xFFFFFF04},   {"graceful-shutdown", 0xFFFF0000}, {"blackhole", 0xFFFF029A},
   };
   for (const auto& w : well_known)
     if (text == w.name) return Community{w.value};

@@ -59,21 +59,21 @@ int run_check(const std::vector<std::string>& config_files, const std::string& s
   if (model.peers.empty()) out << "  (none)\n";
   for (const auto& p : model.peers)
     out << fmt::format("  {:<16} {} port {} peer-asn {} my-asn {} hold {}s{}{}{}\n", p.name,
-                       p.peer_address.to_string(), p.peer_port, p.peer_asn, p.my_asn, p.hold_time.count() / 1000,
-                       p.password.empty() ? "" : " md5", p.gtsm ? " gtsm" : "",
+                       p.peer_address.to_string(), p.peer_port, p.peer_asn, p.my_asn,
+                       p.hold_time.count() / 1000, p.password.empty() ? "" : " md5", p.gtsm ? " gtsm" : "",
                        p.next_hop_v6 ? " next-hop-v6 " + p.next_hop_v6->to_string() : std::string());
   if (!model.failover.vrrp.empty()) {
     out << "\nFailover (VRRPv3):\n";
     for (const auto& g : model.failover.vrrp)
-      out << fmt::format("  {:<16} interface {} vrid {} priority {} advert {}ms preempt {}{} pools [{}]{}\n", g.name,
-                         g.interface, g.vrid, g.priority, g.advert_interval.count(), g.preempt ? "yes" : "no",
-                         g.preempt_delay.count() > 0 ? fmt::format(" (delay {}ms)", g.preempt_delay.count()) : "",
-                         join(g.pools),
-                         g.unicast_peers.empty() ? std::string(" multicast") : " unicast to " + [&] {
-                           std::string peers;
-                           for (const auto& p : g.unicast_peers) peers += (peers.empty() ? "" : ", ") + p.to_string();
-                           return peers;
-                         }());
+      out << fmt::format(
+          "  {:<16} interface {} vrid {} priority {} advert {}ms preempt {}{} pools [{}]{}\n", g.name,
+          g.interface, g.vrid, g.priority, g.advert_interval.count(), g.preempt ? "yes" : "no",
+          g.preempt_delay.count() > 0 ? fmt::format(" (delay {}ms)", g.preempt_delay.count()) : "",
+          join(g.pools), g.unicast_peers.empty() ? std::string(" multicast") : " unicast to " + [&] {
+            std::string peers;
+            for (const auto& p : g.unicast_peers) peers += (peers.empty() ? "" : ", ") + p.to_string();
+            return peers;
+          }());
   }
   if (!model.interfaces.allow.empty() || !model.interfaces.deny.empty())
     out << fmt::format("\nInterfaces: allow [{}] deny [{}] require-subnet {}\n", join(model.interfaces.allow),

@@ -64,7 +64,9 @@ Result<std::pair<LoadedConfig, selector::Policy>, std::string> prepare(const Dae
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options)
     : io_(io), options_(std::move(options)), refresh_timer_(io), watchdog_timer_(io) {}
 
-Daemon::~Daemon() { shutdown(); }
+Daemon::~Daemon() {
+  shutdown();
+}
 
 Result<void, std::string> Daemon::start() {
   auto prepared = prepare(options_);
@@ -75,7 +77,8 @@ Result<void, std::string> Daemon::start() {
   last_reload_timestamp_ = wall_clock_seconds();
 
   local_delivery_ = std::make_unique<LocalDelivery>(config_.model.local_delivery, options_.state_dir);
-  if (auto started = local_delivery_->start(); !started) return unexpected("local delivery: " + started.error());
+  if (auto started = local_delivery_->start(); !started)
+    return unexpected("local delivery: " + started.error());
   start_services();
   if (!config_.model.peers.empty()) {
     bgp_ = std::make_unique<bgp::Speaker>(io_, config_.model);
@@ -101,8 +104,8 @@ void Daemon::start_services() {
     if (!control_socket_.empty()) {
       ControlOptions options;
       options.path = control_socket_;
-      control_ = std::make_unique<ControlServer>(io_, options,
-                                                 [this](const nlohmann::json& request) { return control(request); });
+      control_ = std::make_unique<ControlServer>(
+          io_, options, [this](const nlohmann::json& request) { return control(request); });
       if (auto started = control_->start(); !started) {
         logger()->error("control socket {}: {}", control_socket_, started.error());
         control_.reset();
@@ -205,10 +208,12 @@ void Daemon::configure_failover() {
   const auto& groups = config_.model.failover.vrrp;
   if (groups.empty() && !failover_) return;
   if (!failover_)
-    failover_ = std::make_unique<FailoverGroups>(io_, [this](const FailoverGroups::Change& c) { on_failover(c); });
+    failover_ =
+        std::make_unique<FailoverGroups>(io_, [this](const FailoverGroups::Change& c) { on_failover(c); });
   std::set<std::string> gated;
   for (const auto& g : groups) gated.insert(g.pools.begin(), g.pools.end());
-  failover_->configure(plan_failover(config_.model, config_.assignments), std::move(gated), links_.get(), policy_);
+  failover_->configure(plan_failover(config_.model, config_.assignments), std::move(gated), links_.get(),
+                       policy_);
 }
 
 void Daemon::on_failover(const FailoverGroups::Change& change) {
@@ -309,8 +314,8 @@ void Daemon::reconcile_step(const char* cause) {
   for (const auto& g : groups) {
     if (memberships_.count(g)) continue;
     if (auto joined = handles_.at(g.first)->join_multicast(g.second); !joined)
-      l2_logger()->warn("[{}] cannot join {}: {}", link_name(links_.get(), g.first), netlink::to_string(g.second),
-                        joined.error());
+      l2_logger()->warn("[{}] cannot join {}: {}", link_name(links_.get(), g.first),
+                        netlink::to_string(g.second), joined.error());
   }
   for (const auto& g : memberships_)
     if (!groups.count(g) && handles_.count(g.first)) (void)handles_.at(g.first)->leave_multicast(g.second);
@@ -320,16 +325,16 @@ void Daemon::reconcile_step(const char* cause) {
   for (const auto& key : bindings_) {
     if (next.count(key)) continue;
     announcements_.erase(key);
-    l2_logger()->info("[{} {}] stopped answering ({})", link_name(links_.get(), key.first), key.second.to_string(),
-                      cause);
+    l2_logger()->info("[{} {}] stopped answering ({})", link_name(links_.get(), key.first),
+                      key.second.to_string(), cause);
   }
   std::vector<BindingKey> added;
   for (const auto& key : next)
     if (!bindings_.count(key)) added.push_back(key);
   bindings_ = std::move(next);
   for (const auto& key : added) {
-    l2_logger()->info("[{} {}] answering ARP/NDP ({})", link_name(links_.get(), key.first), key.second.to_string(),
-                      cause);
+    l2_logger()->info("[{} {}] answering ARP/NDP ({})", link_name(links_.get(), key.first),
+                      key.second.to_string(), cause);
     announce(key, config_.model.gratuitous.count);
   }
 
@@ -353,7 +358,8 @@ void Daemon::reconcile_step(const char* cause) {
         std::string reasons;
         for (const auto& l : selector::select(policy_, *links_, d.vip, d.pool).links)
           reasons += "\n  " + l.name + ": " + l.reason;
-        l2_logger()->warn("[{}] VIP of pool {} is answered on no link:{}", d.vip.to_string(), d.pool, reasons);
+        l2_logger()->warn("[{}] VIP of pool {} is answered on no link:{}", d.vip.to_string(), d.pool,
+                          reasons);
       }
     }
     vip_links.emplace(d.vip, std::move(selected));
@@ -431,7 +437,8 @@ void Daemon::set_drained(bool drained) {
   if (drained_ == drained) return;
   drained_ = drained;
   if (!failover_) {
-    logger()->info("{}: layer2 VIPs are {}", drained ? "drain" : "undrain", drained ? "released" : "owned again");
+    logger()->info("{}: layer2 VIPs are {}", drained ? "drain" : "undrain",
+                   drained ? "released" : "owned again");
     reconcile(drained ? "drain" : "undrain");
     return;
   }
@@ -454,13 +461,14 @@ std::string Daemon::status_line() const {
   std::string bgp;
   if (bgp_) {
     const auto peers = bgp_->status();
-    const auto up = std::count_if(peers.begin(), peers.end(), [](const auto& p) { return p.state == "Established"; });
+    const auto up =
+        std::count_if(peers.begin(), peers.end(), [](const auto& p) { return p.state == "Established"; });
     bgp = fmt::format(", {} of {} BGP peer(s) up", up, peers.size());
   }
   std::string failover;
   if (failover_ && !failover_->summary().empty()) failover = ", failover " + failover_->summary();
-  return fmt::format("{} VIP(s) answered on {} link(s){}{}{}", vip_links_count(), handles_.size(), bgp, failover,
-                     drained_ ? ", drained" : "");
+  return fmt::format("{} VIP(s) answered on {} link(s){}{}{}", vip_links_count(), handles_.size(), bgp,
+                     failover, drained_ ? ", drained" : "");
 }
 
 nlohmann::json Daemon::bgp_status() const {
@@ -511,9 +519,10 @@ nlohmann::json Daemon::status() const {
     }
     json last_conflict = nullptr;
     if (auto it = last_conflict_.find(a.vip); it != last_conflict_.end())
-      last_conflict = {{"mac", netlink::to_string(it->second.mac)},
-                       {"interface", link_name(links_.get(), it->second.ifindex)},
-                       {"seconds_ago", std::chrono::duration_cast<std::chrono::seconds>(now - it->second.at).count()}};
+      last_conflict = {
+          {"mac", netlink::to_string(it->second.mac)},
+          {"interface", link_name(links_.get(), it->second.ifindex)},
+          {"seconds_ago", std::chrono::duration_cast<std::chrono::seconds>(now - it->second.at).count()}};
     vips.push_back({{"vip", a.vip.to_string()},
                     {"service", a.service},
                     {"pool", a.pool},
@@ -574,7 +583,8 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
             {"table", explanation->table},
             {"decision", nlohmann::json::parse(explanation->json, nullptr, false)}};
   }
-  return {{"ok", false}, {"error", "unknown command \"" + command + "\" (status, explain, reload, drain, undrain)"}};
+  return {{"ok", false},
+          {"error", "unknown command \"" + command + "\" (status, explain, reload, drain, undrain)"}};
 }
 
 MetricsSnapshot Daemon::metrics_snapshot() const {
@@ -595,12 +605,13 @@ MetricsSnapshot Daemon::metrics_snapshot() const {
     }
     if (!any)
       snapshot.vips.push_back({a.vip.to_string(), a.service, a.pool, "",
-                               a.protocol == config::Protocol::layer2 && owns(a.pool, a.vip.family()), 0, 0, 0, 0});
+                               a.protocol == config::Protocol::layer2 && owns(a.pool, a.vip.family()), 0, 0,
+                               0, 0});
   }
   if (bgp_)
     for (const auto& p : bgp_->status())
-      snapshot.bgp.push_back({p.peer, p.state == "Established", p.prefixes_sent, p.updates_sent, p.notifications_sent,
-                              p.notifications_received});
+      snapshot.bgp.push_back({p.peer, p.state == "Established", p.prefixes_sent, p.updates_sent,
+                              p.notifications_sent, p.notifications_received});
   if (failover_) snapshot.failover = failover_->metrics();
   for (const auto& [ifindex, handle] : handles_) {
     for (std::size_t r = 1; r < l2::drop_reason_count; ++r) {
@@ -649,7 +660,8 @@ void Daemon::finish_shutdown(std::function<void()> done) {
   memberships_.clear();
   responder_.set_bindings({});
   for (const auto& key : bindings_)
-    l2_logger()->info("[{} {}] released (shutdown)", link_name(links_.get(), key.first), key.second.to_string());
+    l2_logger()->info("[{} {}] released (shutdown)", link_name(links_.get(), key.first),
+                      key.second.to_string());
   bindings_.clear();
   handles_.clear();
   watcher_.reset();

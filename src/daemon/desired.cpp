@@ -39,7 +39,8 @@ DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot
 
 DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
                      const std::vector<pool::Assignment>& assignments, bool drained) {
-  return desired_l2(policy, links, assignments, [drained](const std::string&, net::Family) { return !drained; });
+  return desired_l2(policy, links, assignments,
+                    [drained](const std::string&, net::Family) { return !drained; });
 }
 
 }  // namespace vipd::daemon

@@ -30,9 +30,12 @@ std::string key_text(const std::string& group, net::Family family) {
 
 }  // namespace
 
-std::string_view family_name(net::Family family) { return family == net::Family::v4 ? "ipv4" : "ipv6"; }
+std::string_view family_name(net::Family family) {
+  return family == net::Family::v4 ? "ipv4" : "ipv6";
+}
 
-std::vector<FailoverInstance> plan_failover(const config::Model& model, const std::vector<pool::Assignment>& assignments) {
+std::vector<FailoverInstance> plan_failover(const config::Model& model,
+                                            const std::vector<pool::Assignment>& assignments) {
   std::vector<FailoverInstance> plan;
   for (const auto& group : model.failover.vrrp) {
     for (const auto family : {net::Family::v4, net::Family::v6}) {
@@ -51,7 +54,8 @@ std::vector<FailoverInstance> plan_failover(const config::Model& model, const st
       instance.pools = group.pools;
       for (const auto& a : assignments) {
         if (a.protocol != config::Protocol::layer2 || a.vip.family() != family) continue;
-        if (std::find(group.pools.begin(), group.pools.end(), a.pool) != group.pools.end()) s.addresses.push_back(a.vip);
+        if (std::find(group.pools.begin(), group.pools.end(), a.pool) != group.pools.end())
+          s.addresses.push_back(a.vip);
       }
       std::sort(s.addresses.begin(), s.addresses.end());
       s.addresses.erase(std::unique(s.addresses.begin(), s.addresses.end()), s.addresses.end());
@@ -63,8 +67,8 @@ std::vector<FailoverInstance> plan_failover(const config::Model& model, const st
 
 bool same_vrrp_settings(const failover::GroupSettings& a, const failover::GroupSettings& b) {
   return a.name == b.name && a.interface == b.interface && a.vrid == b.vrid && a.priority == b.priority &&
-         a.advert_interval == b.advert_interval && a.preempt == b.preempt && a.preempt_delay == b.preempt_delay &&
-         a.unicast_peers == b.unicast_peers && a.family == b.family;
+         a.advert_interval == b.advert_interval && a.preempt == b.preempt &&
+         a.preempt_delay == b.preempt_delay && a.unicast_peers == b.unicast_peers && a.family == b.family;
 }
 
 struct FailoverGroups::Instance {
@@ -98,15 +102,16 @@ void FailoverGroups::attach_group(Instance& instance) {
   Instance* raw = &instance;
   instance.ifindex = 0;
   instance.owned = false;
-  instance.group = std::make_unique<failover::VrrpGroup>(io_, instance.spec.settings, [this, raw](bool owned) {
-    const bool reannounce = owned && raw->owned;
-    raw->owned = owned;
-    // A retiring instance gates nothing any more: its successor (or no group) decides.
-    const bool current = std::any_of(instances_.begin(), instances_.end(),
-                                     [raw](const auto& entry) { return entry.second.get() == raw; });
-    if (!current) return;
-    on_change_({raw->spec.settings.name, raw->spec.settings.family, raw->spec.pools, owned, reannounce});
-  });
+  instance.group =
+      std::make_unique<failover::VrrpGroup>(io_, instance.spec.settings, [this, raw](bool owned) {
+        const bool reannounce = owned && raw->owned;
+        raw->owned = owned;
+        // A retiring instance gates nothing any more: its successor (or no group) decides.
+        const bool current = std::any_of(instances_.begin(), instances_.end(),
+                                         [raw](const auto& entry) { return entry.second.get() == raw; });
+        if (!current) return;
+        on_change_({raw->spec.settings.name, raw->spec.settings.family, raw->spec.pools, owned, reannounce});
+      });
 }
 
 void FailoverGroups::update_link(Instance& instance, const netlink::LinkSnapshot& links,
@@ -116,8 +121,8 @@ void FailoverGroups::update_link(Instance& instance, const netlink::LinkSnapshot
   const netlink::Link* link = links.find(s.interface);
   if (link != nullptr && instance.ifindex != 0 && link->ifindex != instance.ifindex) {
     // The link was deleted and re-created: the socket is bound to the old one. Start again.
-    logger()->warn("[failover {}] link {} re-created (ifindex {} -> {}): restarting the group", name, s.interface,
-                   instance.ifindex, link->ifindex);
+    logger()->warn("[failover {}] link {} re-created (ifindex {} -> {}): restarting the group", name,
+                   s.interface, instance.ifindex, link->ifindex);
     const bool was_owned = instance.owned;
     instance.group.reset();
     attach_group(instance);
@@ -127,7 +132,8 @@ void FailoverGroups::update_link(Instance& instance, const netlink::LinkSnapshot
     if (instance.ifindex != 0) {
       instance.group->link_changed(false, {});
     } else if (note_reason(instance.waiting_for, "link")) {
-      logger()->warn("[failover {}] link {} does not exist: waiting for it (backup, owns nothing)", name, s.interface);
+      logger()->warn("[failover {}] link {} does not exist: waiting for it (backup, owns nothing)", name,
+                     s.interface);
     }
     return;
   }
@@ -150,14 +156,15 @@ void FailoverGroups::update_link(Instance& instance, const netlink::LinkSnapshot
   if (instance.ifindex == 0) {
     if (!refused.empty()) {
       if (note_reason(instance.waiting_for, "policy:" + refused))
-        logger()->error("[failover {}] link {} is refused by the interface policy ({}): the group stays backup",
-                        name, s.interface, refused);
+        logger()->error(
+            "[failover {}] link {} is refused by the interface policy ({}): the group stays backup", name,
+            s.interface, refused);
       return;
     }
     if (view.primary_address.is_unspecified()) {
       if (note_reason(instance.waiting_for, "address"))
-        logger()->warn("[failover {}] link {} has no {} address to send adverts from: waiting", name, s.interface,
-                       s.family == net::Family::v4 ? "IPv4" : "IPv6 link-local");
+        logger()->warn("[failover {}] link {} has no {} address to send adverts from: waiting", name,
+                       s.interface, s.family == net::Family::v4 ? "IPv4" : "IPv6 link-local");
       return;
     }
     instance.group->link_changed(usable, view.primary_address);
@@ -171,8 +178,8 @@ void FailoverGroups::update_link(Instance& instance, const netlink::LinkSnapshot
     return;
   }
   if (!refused.empty())
-    logger()->warn("[failover {}] link {} is now refused by the interface policy ({}): fault", name, s.interface,
-                   refused);
+    logger()->warn("[failover {}] link {} is now refused by the interface policy ({}): fault", name,
+                   s.interface, refused);
   instance.group->link_changed(usable, view.primary_address);
 }
 
@@ -199,8 +206,8 @@ void FailoverGroups::configure(std::vector<FailoverInstance> plan, std::set<std:
       instances_.erase(it);
       if (instance->spec.settings.addresses != spec.settings.addresses &&
           !instance->group->set_addresses(spec.settings.addresses))
-        logger()->error("[failover {}] cannot carry {} VIPs in one advert (at most 255)", key_text(key.first, key.second),
-                        spec.settings.addresses.size());
+        logger()->error("[failover {}] cannot carry {} VIPs in one advert (at most 255)",
+                        key_text(key.first, key.second), spec.settings.addresses.size());
       instance->spec = std::move(spec);
       next.emplace(key, std::move(instance));
       continue;
@@ -208,14 +215,16 @@ void FailoverGroups::configure(std::vector<FailoverInstance> plan, std::set<std:
     if (it != instances_.end()) {
       logger()->info("[failover {}] settings changed: handing over and restarting the group",
                      key_text(key.first, key.second));
-      if (it->second->owned) released.push_back({key.first, key.second, it->second->spec.pools, false, false});
+      if (it->second->owned)
+        released.push_back({key.first, key.second, it->second->spec.pools, false, false});
       retire(std::move(it->second));
       instances_.erase(it);
     }
     next.emplace(key, make_instance(std::move(spec)));
   }
   for (auto& [key, instance] : instances_) {
-    logger()->info("[failover {}] removed from the configuration: handing over", key_text(key.first, key.second));
+    logger()->info("[failover {}] removed from the configuration: handing over",
+                   key_text(key.first, key.second));
     retire(std::move(instance));
   }
   instances_ = std::move(next);

@@ -35,9 +35,11 @@ SIGTERM/SIGINT release every VIP and exit.)");
       ->check(CLI::ExistingFile);
   app.add_option("--state-dir", state_dir, "directory holding persisted VIP allocations")
       ->capture_default_str();
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error (overrides log-level: in config)");
+  app.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error (overrides log-level: in config)");
   auto* check_flag = app.add_flag("--check", check, "validate the configuration, print a summary, exit");
-  auto* print_flag = app.add_flag("--print-config", print_config, "print the merged configuration as native YAML");
+  auto* print_flag =
+      app.add_flag("--print-config", print_config, "print the merged configuration as native YAML");
   auto* explain_opt = app.add_option("--explain", explain_vip, "show which links answer for VIP and why");
   app.add_flag("--json", json, "with --explain: print JSON");
   check_flag->excludes(print_flag)->excludes(explain_opt);
@@ -48,7 +50,8 @@ SIGTERM/SIGINT release every VIP and exit.)");
 
   if (check) return vipd::daemon::run_check(config_files, state_dir, std::cout, std::cerr);
   if (print_config) return vipd::daemon::run_print_config(config_files, std::cout, std::cerr);
-  if (!explain_vip.empty()) return vipd::daemon::run_explain(config_files, explain_vip, json, std::cout, std::cerr);
+  if (!explain_vip.empty())
+    return vipd::daemon::run_explain(config_files, explain_vip, json, std::cout, std::cerr);
 
   vipd::daemon::DaemonOptions options{config_files, state_dir, log_level};
   return vipd::daemon::run_daemon(options);

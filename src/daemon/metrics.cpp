@@ -84,15 +84,18 @@ std::vector<MetricFamily> build_families(const MetricsSnapshot& s) {
   for (const auto& d : s.drops)
     drops.metric.push_back(counter({{"interface", d.interface}, {"reason", d.reason}}, d.count));
 
-  MetricFamily bgp_up{"vipd_bgp_session_up", "1 when the BGP session with the peer is Established",
-                      MetricType::Gauge, {}};
-  MetricFamily bgp_prefixes{"vipd_bgp_announced_prefixes", "Prefixes the peer currently holds from this node",
-                            MetricType::Gauge, {}};
-  MetricFamily bgp_updates{"vipd_bgp_updates_sent_total", "BGP UPDATE messages sent to the peer",
-                           MetricType::Counter, {}};
+  MetricFamily bgp_up{
+      "vipd_bgp_session_up", "1 when the BGP session with the peer is Established", MetricType::Gauge, {}};
+  MetricFamily bgp_prefixes{"vipd_bgp_announced_prefixes",
+                            "Prefixes the peer currently holds from this node",
+                            MetricType::Gauge,
+                            {}};
+  MetricFamily bgp_updates{
+      "vipd_bgp_updates_sent_total", "BGP UPDATE messages sent to the peer", MetricType::Counter, {}};
   MetricFamily bgp_notifications{"vipd_bgp_notifications_total",
                                  "BGP NOTIFICATION messages by direction (sent, received) and error code",
-                                 MetricType::Counter, {}};
+                                 MetricType::Counter,
+                                 {}};
   for (const auto& p : s.bgp) {
     bgp_up.metric.push_back(gauge({{"peer", p.peer}}, p.up ? 1 : 0));
     bgp_prefixes.metric.push_back(gauge({{"peer", p.peer}}, static_cast<double>(p.announced_prefixes)));
@@ -100,28 +103,39 @@ std::vector<MetricFamily> build_families(const MetricsSnapshot& s) {
     for (std::size_t code = 0; code < p.notifications_sent.size(); ++code) {
       // Codes never seen stay absent: a scrape lists what happened, not 16 zeros per peer.
       if (p.notifications_sent[code] != 0)
-        bgp_notifications.metric.push_back(counter(
-            {{"peer", p.peer}, {"direction", "sent"}, {"code", std::to_string(code)}}, p.notifications_sent[code]));
+        bgp_notifications.metric.push_back(
+            counter({{"peer", p.peer}, {"direction", "sent"}, {"code", std::to_string(code)}},
+                    p.notifications_sent[code]));
       if (p.notifications_received[code] != 0)
-        bgp_notifications.metric.push_back(counter({{"peer", p.peer}, {"direction", "received"}, {"code", std::to_string(code)}},
-                                                   p.notifications_received[code]));
+        bgp_notifications.metric.push_back(
+            counter({{"peer", p.peer}, {"direction", "received"}, {"code", std::to_string(code)}},
+                    p.notifications_received[code]));
     }
   }
 
-  MetricFamily fo_master{"vipd_failover_master", "1 while this node is VRRP master of the group (owns its VIPs)",
-                         MetricType::Gauge, {}};
-  MetricFamily fo_transitions{"vipd_failover_transitions_total", "VRRP state changes of the group, by new state",
-                              MetricType::Counter, {}};
+  MetricFamily fo_master{"vipd_failover_master",
+                         "1 while this node is VRRP master of the group (owns its VIPs)",
+                         MetricType::Gauge,
+                         {}};
+  MetricFamily fo_transitions{"vipd_failover_transitions_total",
+                              "VRRP state changes of the group, by new state",
+                              MetricType::Counter,
+                              {}};
   MetricFamily fo_adverts{"vipd_failover_adverts_received_total",
-                          "Valid VRRP adverts of the group's VRID received from other routers", MetricType::Counter, {}};
-  static_assert(std::tuple_size_v<decltype(MetricsSnapshot::FailoverGroup::transitions_to)> == failover::state_count);
+                          "Valid VRRP adverts of the group's VRID received from other routers",
+                          MetricType::Counter,
+                          {}};
+  static_assert(std::tuple_size_v<decltype(MetricsSnapshot::FailoverGroup::transitions_to)> ==
+                failover::state_count);
   for (const auto& g : s.failover) {
     fo_master.metric.push_back(gauge({{"group", g.group}, {"family", g.family}}, g.master ? 1 : 0));
     fo_adverts.metric.push_back(counter({{"group", g.group}, {"family", g.family}}, g.adverts_received));
     for (std::size_t to = 0; to < failover::state_count; ++to)
-      fo_transitions.metric.push_back(counter(
-          {{"group", g.group}, {"family", g.family}, {"to", std::string(failover::to_string(static_cast<failover::State>(to)))}},
-          g.transitions_to[to]));
+      fo_transitions.metric.push_back(
+          counter({{"group", g.group},
+                   {"family", g.family},
+                   {"to", std::string(failover::to_string(static_cast<failover::State>(to)))}},
+                  g.transitions_to[to]));
   }
 
   MetricFamily reload_ok{"vipd_config_last_reload_success",

@@ -2,6 +2,8 @@
 
 namespace vipd::daemon {
 
-const char* version() { return VIPD_VERSION; }
+const char* version() {
+  return VIPD_VERSION;
+}
 
 }  // namespace vipd::daemon

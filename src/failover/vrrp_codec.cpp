@@ -40,21 +40,36 @@ net::IpAddress vrrp_multicast_group(net::Family family) {
 
 std::string_view to_string(VrrpError error) noexcept {
   switch (error) {
-    case VrrpError::too_short: return "too_short";
-    case VrrpError::bad_version: return "bad_version";
-    case VrrpError::bad_type: return "bad_type";
-    case VrrpError::bad_vrid: return "bad_vrid";
-    case VrrpError::bad_interval: return "bad_interval";
-    case VrrpError::count_mismatch: return "count_mismatch";
-    case VrrpError::bad_checksum: return "bad_checksum";
-    case VrrpError::bad_ttl: return "bad_ttl";
-    case VrrpError::ip_too_short: return "ip_too_short";
-    case VrrpError::bad_ip_version: return "bad_ip_version";
-    case VrrpError::bad_ip_header_length: return "bad_ip_header_length";
-    case VrrpError::bad_ip_total_length: return "bad_ip_total_length";
-    case VrrpError::fragmented: return "fragmented";
-    case VrrpError::not_vrrp: return "not_vrrp";
-    case VrrpError::family_mismatch: return "family_mismatch";
+    case VrrpError::too_short:
+      return "too_short";
+    case VrrpError::bad_version:
+      return "bad_version";
+    case VrrpError::bad_type:
+      return "bad_type";
+    case VrrpError::bad_vrid:
+      return "bad_vrid";
+    case VrrpError::bad_interval:
+      return "bad_interval";
+    case VrrpError::count_mismatch:
+      return "count_mismatch";
+    case VrrpError::bad_checksum:
+      return "bad_checksum";
+    case VrrpError::bad_ttl:
+      return "bad_ttl";
+    case VrrpError::ip_too_short:
+      return "ip_too_short";
+    case VrrpError::bad_ip_version:
+      return "bad_ip_version";
+    case VrrpError::bad_ip_header_length:
+      return "bad_ip_header_length";
+    case VrrpError::bad_ip_total_length:
+      return "bad_ip_total_length";
+    case VrrpError::fragmented:
+      return "fragmented";
+    case VrrpError::not_vrrp:
+      return "not_vrrp";
+    case VrrpError::family_mismatch:
+      return "family_mismatch";
   }
   return "unknown";
 }
@@ -147,8 +162,7 @@ std::size_t vrrp_message_size(const Advert& advert) noexcept {
 }
 
 std::size_t write_vrrp_message(std::span<std::uint8_t> out, const Advert& advert,
-                               const net::IpAddress& source,
-                               const net::IpAddress& destination) noexcept {
+                               const net::IpAddress& source, const net::IpAddress& destination) noexcept {
   if (source.family() != advert.family || destination.family() != advert.family) return 0;
   if (advert.vrid == 0 || advert.max_advert_interval_cs == 0 ||
       advert.max_advert_interval_cs > vrrp_max_interval_cs) {
@@ -176,9 +190,8 @@ std::size_t write_vrrp_message(std::span<std::uint8_t> out, const Advert& advert
   return size;
 }
 
-std::size_t write_ipv4_packet(std::span<std::uint8_t> out, const Advert& advert,
-                              const net::IpAddress& source, const net::IpAddress& destination,
-                              std::uint16_t identification) noexcept {
+std::size_t write_ipv4_packet(std::span<std::uint8_t> out, const Advert& advert, const net::IpAddress& source,
+                              const net::IpAddress& destination, std::uint16_t identification) noexcept {
   if (advert.family != net::Family::v4) return 0;
   const std::size_t message = vrrp_message_size(advert);
   if (out.size() < ipv4_min_header_size + message) return 0;

@@ -13,10 +13,16 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-constexpr std::size_t idx(State s) noexcept { return static_cast<std::size_t>(s); }
-constexpr std::size_t idx(TimerKind k) noexcept { return static_cast<std::size_t>(k); }
+constexpr std::size_t idx(State s) noexcept {
+  return static_cast<std::size_t>(s);
+}
+constexpr std::size_t idx(TimerKind k) noexcept {
+  return static_cast<std::size_t>(k);
+}
 
-Milliseconds to_ms(Centiseconds cs) noexcept { return std::chrono::duration_cast<Milliseconds>(cs); }
+Milliseconds to_ms(Centiseconds cs) noexcept {
+  return std::chrono::duration_cast<Milliseconds>(cs);
+}
 
 // The timer an expiry event belongs to.
 std::optional<TimerKind> timer_of(const Event& event) noexcept {
@@ -36,10 +42,14 @@ std::vector<net::IpAddress> sorted(std::vector<net::IpAddress> v) {
 
 Event expiry_event(TimerKind kind) {
   switch (kind) {
-    case TimerKind::master_down: return MasterDownTimerExpired{};
-    case TimerKind::advert: return AdvertTimerExpired{};
-    case TimerKind::preempt_delay: return PreemptDelayExpired{};
-    case TimerKind::handover: return HandoverTimerExpired{};
+    case TimerKind::master_down:
+      return MasterDownTimerExpired{};
+    case TimerKind::advert:
+      return AdvertTimerExpired{};
+    case TimerKind::preempt_delay:
+      return PreemptDelayExpired{};
+    case TimerKind::handover:
+      return HandoverTimerExpired{};
   }
   return MasterDownTimerExpired{};
 }
@@ -54,61 +64,95 @@ struct VrrpFsm::Step {
 
 std::string_view to_string(State state) noexcept {
   switch (state) {
-    case State::initialize: return "initialize";
-    case State::backup: return "backup";
-    case State::master: return "master";
-    case State::releasing: return "releasing";
-    case State::fault: return "fault";
+    case State::initialize:
+      return "initialize";
+    case State::backup:
+      return "backup";
+    case State::master:
+      return "master";
+    case State::releasing:
+      return "releasing";
+    case State::fault:
+      return "fault";
   }
   return "unknown";
 }
 
 std::string_view to_string(TimerKind kind) noexcept {
   switch (kind) {
-    case TimerKind::master_down: return "master_down";
-    case TimerKind::advert: return "advert";
-    case TimerKind::preempt_delay: return "preempt_delay";
-    case TimerKind::handover: return "handover";
+    case TimerKind::master_down:
+      return "master_down";
+    case TimerKind::advert:
+      return "advert";
+    case TimerKind::preempt_delay:
+      return "preempt_delay";
+    case TimerKind::handover:
+      return "handover";
   }
   return "unknown";
 }
 
 std::string_view event_name(std::size_t event_index) noexcept {
-  static constexpr std::array<std::string_view, event_count> names{
-      "Startup",          "Shutdown",           "AdvertReceived",
-      "MasterDownTimerExpired", "AdvertTimerExpired", "PreemptDelayExpired",
-      "HandoverTimerExpired",   "LinkDown",           "LinkUp"};
+  static constexpr std::array<std::string_view, event_count> names{"Startup",
+                                                                   "Shutdown",
+                                                                   "AdvertReceived",
+                                                                   "MasterDownTimerExpired",
+                                                                   "AdvertTimerExpired",
+                                                                   "PreemptDelayExpired",
+                                                                   "HandoverTimerExpired",
+                                                                   "LinkDown",
+                                                                   "LinkUp"};
   return event_index < names.size() ? names[event_index] : "unknown";
 }
 
 std::string_view to_string(TransitionReason reason) noexcept {
   switch (reason) {
-    case TransitionReason::startup: return "startup";
-    case TransitionReason::startup_link_down: return "startup_link_down";
-    case TransitionReason::shutdown: return "shutdown";
-    case TransitionReason::master_down_timer: return "master_down_timer";
-    case TransitionReason::preempt: return "preempt";
-    case TransitionReason::higher_priority: return "higher_priority";
-    case TransitionReason::handover_started: return "handover_started";
-    case TransitionReason::handover_complete: return "handover_complete";
-    case TransitionReason::handover_timeout: return "handover_timeout";
-    case TransitionReason::handover_cancelled: return "handover_cancelled";
-    case TransitionReason::link_down: return "link_down";
-    case TransitionReason::link_up: return "link_up";
+    case TransitionReason::startup:
+      return "startup";
+    case TransitionReason::startup_link_down:
+      return "startup_link_down";
+    case TransitionReason::shutdown:
+      return "shutdown";
+    case TransitionReason::master_down_timer:
+      return "master_down_timer";
+    case TransitionReason::preempt:
+      return "preempt";
+    case TransitionReason::higher_priority:
+      return "higher_priority";
+    case TransitionReason::handover_started:
+      return "handover_started";
+    case TransitionReason::handover_complete:
+      return "handover_complete";
+    case TransitionReason::handover_timeout:
+      return "handover_timeout";
+    case TransitionReason::handover_cancelled:
+      return "handover_cancelled";
+    case TransitionReason::link_down:
+      return "link_down";
+    case TransitionReason::link_up:
+      return "link_up";
   }
   return "unknown";
 }
 
 std::string_view to_string(LogReason reason) noexcept {
   switch (reason) {
-    case LogReason::wrong_vrid: return "wrong_vrid";
-    case LogReason::wrong_family: return "wrong_family";
-    case LogReason::own_advert: return "own_advert";
-    case LogReason::bad_interval: return "bad_interval";
-    case LogReason::interval_mismatch: return "interval_mismatch";
-    case LogReason::address_list_mismatch: return "address_list_mismatch";
-    case LogReason::lower_priority_discarded: return "lower_priority_discarded";
-    case LogReason::preempt_delayed: return "preempt_delayed";
+    case LogReason::wrong_vrid:
+      return "wrong_vrid";
+    case LogReason::wrong_family:
+      return "wrong_family";
+    case LogReason::own_advert:
+      return "own_advert";
+    case LogReason::bad_interval:
+      return "bad_interval";
+    case LogReason::interval_mismatch:
+      return "interval_mismatch";
+    case LogReason::address_list_mismatch:
+      return "address_list_mismatch";
+    case LogReason::lower_priority_discarded:
+      return "lower_priority_discarded";
+    case LogReason::preempt_delayed:
+      return "preempt_delayed";
   }
   return "unknown";
 }
@@ -116,13 +160,20 @@ std::string_view to_string(LogReason reason) noexcept {
 std::string_view to_string(ConfigError error) noexcept {
   switch (error) {
     case ConfigError::owner_priority_unsupported:
-      return "priority 255 (address owner) is not supported: vipd VIPs are never interface addresses; use 1-254";
-    case ConfigError::zero_priority: return "priority 0 is reserved for a master that stops; use 1-254";
-    case ConfigError::zero_vrid: return "vrid must be 1-255";
-    case ConfigError::bad_advert_interval: return "advert interval must be 10ms-40.95s (1-4095 centiseconds)";
-    case ConfigError::negative_preempt_delay: return "preempt delay must not be negative";
-    case ConfigError::family_mismatch: return "addresses must all be of the primary address's family";
-    case ConfigError::too_many_addresses: return "at most 255 addresses per VRRP advert";
+      return "priority 255 (address owner) is not supported: vipd VIPs are never interface addresses; use "
+             "1-254";
+    case ConfigError::zero_priority:
+      return "priority 0 is reserved for a master that stops; use 1-254";
+    case ConfigError::zero_vrid:
+      return "vrid must be 1-255";
+    case ConfigError::bad_advert_interval:
+      return "advert interval must be 10ms-40.95s (1-4095 centiseconds)";
+    case ConfigError::negative_preempt_delay:
+      return "preempt delay must not be negative";
+    case ConfigError::family_mismatch:
+      return "addresses must all be of the primary address's family";
+    case ConfigError::too_many_addresses:
+      return "at most 255 addresses per VRRP advert";
   }
   return "unknown";
 }
@@ -132,8 +183,8 @@ std::string to_string(const Action& action) {
       Overloaded{
           [](const SendAdvert& a) { return "SendAdvert(prio " + std::to_string(a.advert.priority) + ")"; },
           [](const StartTimer& a) {
-            return "StartTimer(" + std::string(to_string(a.kind)) + ", " + std::to_string(a.duration.count()) +
-                   "ms)";
+            return "StartTimer(" + std::string(to_string(a.kind)) + ", " +
+                   std::to_string(a.duration.count()) + "ms)";
           },
           [](const StopTimer& a) { return "StopTimer(" + std::string(to_string(a.kind)) + ")"; },
           [](const BecomeMaster&) { return std::string("BecomeMaster"); },
@@ -141,8 +192,8 @@ std::string to_string(const Action& action) {
           [](const KeepAnswering&) { return std::string("KeepAnswering"); },
           [](const BecomeBackup&) { return std::string("BecomeBackup"); },
           [](const Transition& a) {
-            return "Transition(" + std::string(to_string(a.from)) + "->" + std::string(to_string(a.to)) + ", " +
-                   std::string(to_string(a.reason)) + ")";
+            return "Transition(" + std::string(to_string(a.from)) + "->" + std::string(to_string(a.to)) +
+                   ", " + std::string(to_string(a.reason)) + ")";
           },
           [](const Log& a) {
             return "Log(" + std::string(to_string(a.reason)) + ", " + a.peer.to_string() + ", " +
@@ -153,8 +204,8 @@ std::string to_string(const Action& action) {
 }
 
 AdvertReceived AdvertReceived::from(const ReceivedAdvert& received) {
-  return AdvertReceived{received.advert.vrid, received.advert.priority, received.advert.max_advert_interval_cs,
-                        received.source, received.advert.addresses};
+  return AdvertReceived{received.advert.vrid, received.advert.priority,
+                        received.advert.max_advert_interval_cs, received.source, received.advert.addresses};
 }
 
 // ---- arithmetic (RFC 5798 §6.1, centiseconds, integer division) ----
@@ -167,7 +218,9 @@ Centiseconds master_down_interval(std::uint8_t priority, Centiseconds master_adv
   return 3 * master_adver_interval + skew_time(priority, master_adver_interval);
 }
 
-Centiseconds handover_bound(Centiseconds advert_interval) noexcept { return 3 * advert_interval; }
+Centiseconds handover_bound(Centiseconds advert_interval) noexcept {
+  return 3 * advert_interval;
+}
 
 // ---- construction ----
 
@@ -222,7 +275,9 @@ std::optional<net::IpAddress> VrrpFsm::master_address() const {
   return std::nullopt;
 }
 
-std::optional<TimePoint> VrrpFsm::deadline(TimerKind kind) const noexcept { return deadlines_[idx(kind)]; }
+std::optional<TimePoint> VrrpFsm::deadline(TimerKind kind) const noexcept {
+  return deadlines_[idx(kind)];
+}
 
 std::optional<TimePoint> VrrpFsm::next_deadline() const noexcept {
   std::optional<TimePoint> earliest;
@@ -245,18 +300,21 @@ const std::array<std::array<VrrpFsm::Handler, event_count>, state_count> VrrpFsm
     /* initialize */ {&VrrpFsm::initialize_startup, &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::ignore,
                       &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::note_link_down,
                       &VrrpFsm::note_link_up},
-    /* backup */ {&VrrpFsm::ignore, &VrrpFsm::backup_shutdown, &VrrpFsm::backup_advert,
-                  &VrrpFsm::backup_master_down, &VrrpFsm::ignore, &VrrpFsm::backup_preempt_delay,
-                  &VrrpFsm::ignore, &VrrpFsm::backup_link_down, &VrrpFsm::ignore},
-    /* master */ {&VrrpFsm::ignore, &VrrpFsm::master_shutdown, &VrrpFsm::master_advert, &VrrpFsm::ignore,
-                  &VrrpFsm::master_advert_timer, &VrrpFsm::ignore, &VrrpFsm::ignore,
-                  &VrrpFsm::master_link_down, &VrrpFsm::ignore},
-    /* releasing */ {&VrrpFsm::releasing_startup, &VrrpFsm::releasing_release, &VrrpFsm::releasing_advert,
-                     &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::releasing_release,
-                     &VrrpFsm::releasing_release, &VrrpFsm::ignore},
-    /* fault */ {&VrrpFsm::ignore, &VrrpFsm::fault_shutdown, &VrrpFsm::ignore, &VrrpFsm::ignore,
-                 &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::ignore,
-                 &VrrpFsm::fault_link_up},
+    /* backup */
+    {&VrrpFsm::ignore, &VrrpFsm::backup_shutdown, &VrrpFsm::backup_advert, &VrrpFsm::backup_master_down,
+     &VrrpFsm::ignore, &VrrpFsm::backup_preempt_delay, &VrrpFsm::ignore, &VrrpFsm::backup_link_down,
+     &VrrpFsm::ignore},
+    /* master */
+    {&VrrpFsm::ignore, &VrrpFsm::master_shutdown, &VrrpFsm::master_advert, &VrrpFsm::ignore,
+     &VrrpFsm::master_advert_timer, &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::master_link_down,
+     &VrrpFsm::ignore},
+    /* releasing */
+    {&VrrpFsm::releasing_startup, &VrrpFsm::releasing_release, &VrrpFsm::releasing_advert, &VrrpFsm::ignore,
+     &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::releasing_release, &VrrpFsm::releasing_release,
+     &VrrpFsm::ignore},
+    /* fault */
+    {&VrrpFsm::ignore, &VrrpFsm::fault_shutdown, &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::ignore,
+     &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::ignore, &VrrpFsm::fault_link_up},
 }};
 
 Actions VrrpFsm::handle(const Event& event, TimePoint now) {
@@ -354,7 +412,8 @@ void VrrpFsm::learn_from(Step& step, const AdvertReceived& advert) {
   const Centiseconds received{advert.max_advert_interval_cs};
   // Logged when the learned value changes to something other than ours, not on every advert.
   if (received != master_adver_interval_ && received != config_.advert_interval) {
-    step.actions.emplace_back(Log{LogReason::interval_mismatch, advert.source, advert.max_advert_interval_cs});
+    step.actions.emplace_back(
+        Log{LogReason::interval_mismatch, advert.source, advert.max_advert_interval_cs});
   }
   master_adver_interval_ = received;
   master_address_ = advert.source;
@@ -373,7 +432,9 @@ State VrrpFsm::become_master(Step& step, TransitionReason reason) {
 
 // ---- cells ----
 
-State VrrpFsm::ignore(const Event&, Step&) { return state_; }
+State VrrpFsm::ignore(const Event&, Step&) {
+  return state_;
+}
 
 State VrrpFsm::initialize_startup(const Event&, Step& step) {
   if (!link_up_) {

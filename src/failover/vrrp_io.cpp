@@ -3,11 +3,11 @@
 
 #include <arpa/inet.h>
 #include <net/if.h>
-#include <cerrno>
-#include <cstring>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <array>
@@ -17,8 +17,8 @@
 #include <utility>
 #include <variant>
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "vipd/common/log.hpp"
@@ -35,28 +35,43 @@ constexpr std::chrono::seconds reannounce_min_gap{1};
 constexpr std::size_t receive_buffer_size = 4096;
 constexpr int traffic_class_cs6 = 0xc0;  // DSCP CS6, as keepalived and the kernel's VRRP send
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string errno_text(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
 
 std::string upper(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return out;
 }
 
 std::string_view reason_text(TransitionReason reason) {
   switch (reason) {
-    case TransitionReason::startup: return "started";
-    case TransitionReason::startup_link_down: return "started with the link down";
-    case TransitionReason::shutdown: return "stopped";
-    case TransitionReason::master_down_timer: return "master down timer expired";
-    case TransitionReason::preempt: return "preempt delay expired";
-    case TransitionReason::higher_priority: return "higher-priority master heard";
-    case TransitionReason::handover_started: return "planned stop, priority 0 sent";
-    case TransitionReason::handover_complete: return "new master heard";
-    case TransitionReason::handover_timeout: return "nobody took over within 3 x advert";
-    case TransitionReason::handover_cancelled: return "start again before the handover completed";
-    case TransitionReason::link_down: return "link down";
-    case TransitionReason::link_up: return "link up";
+    case TransitionReason::startup:
+      return "started";
+    case TransitionReason::startup_link_down:
+      return "started with the link down";
+    case TransitionReason::shutdown:
+      return "stopped";
+    case TransitionReason::master_down_timer:
+      return "master down timer expired";
+    case TransitionReason::preempt:
+      return "preempt delay expired";
+    case TransitionReason::higher_priority:
+      return "higher-priority master heard";
+    case TransitionReason::handover_started:
+      return "planned stop, priority 0 sent";
+    case TransitionReason::handover_complete:
+      return "new master heard";
+    case TransitionReason::handover_timeout:
+      return "nobody took over within 3 x advert";
+    case TransitionReason::handover_cancelled:
+      return "start again before the handover completed";
+    case TransitionReason::link_down:
+      return "link down";
+    case TransitionReason::link_up:
+      return "link up";
   }
   return "?";
 }
@@ -75,7 +90,8 @@ Result<VrrpConfig, std::string> make_config(const GroupSettings& s, const net::I
     return unexpected(std::string("advert-interval must be a multiple of 10 ms (centiseconds on the wire)"));
   }
   for (const auto& peer : s.unicast_peers) {
-    if (peer.family() != s.family) return unexpected("unicast peer " + peer.to_string() + " of the wrong family");
+    if (peer.family() != s.family)
+      return unexpected("unicast peer " + peer.to_string() + " of the wrong family");
   }
   VrrpConfig config;
   config.vrid = s.vrid;
@@ -112,7 +128,7 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
 
   std::optional<VrrpFsm> fsm;
   int ifindex = 0;
-  bool link_usable = true;            // as last reported, also before start()
+  bool link_usable = true;  // as last reported, also before start()
   std::optional<net::IpAddress> pending_primary;
   boost::asio::posix::stream_descriptor descriptor;
   std::array<boost::asio::steady_timer, timer_kind_count> timers;
@@ -140,7 +156,8 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
 
   Result<void, std::string> open_socket() {
     const bool v6 = settings.family == net::Family::v6;
-    const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, vrrp_ip_protocol);
+    const int fd =
+        ::socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, vrrp_ip_protocol);
     if (fd < 0) return unexpected(errno_text("socket(SOCK_RAW, 112)"));
     auto fail = [fd](const char* what) {
       auto text = errno_text(what);
@@ -245,7 +262,8 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
       }
       if (::sendmsg(descriptor.native_handle(), &msg, 0) < 0) {
         // A dead link makes every advert fail: warn once per episode, not every interval.
-        if (!send_failing) log->warn("{} sending the advert to {} failed: {}", prefix, dst.to_string(), std::strerror(errno));
+        if (!send_failing)
+          log->warn("{} sending the advert to {} failed: {}", prefix, dst.to_string(), std::strerror(errno));
         send_failing = true;
         return;
       }
@@ -292,7 +310,8 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
       if (!settings.unicast_peers.empty() &&
           std::find(settings.unicast_peers.begin(), settings.unicast_peers.end(), received.source) ==
               settings.unicast_peers.end()) {
-        log->debug("{} advert from {}, not a configured unicast peer: ignored", prefix, received.source.to_string());
+        log->debug("{} advert from {}, not a configured unicast peer: ignored", prefix,
+                   received.source.to_string());
         continue;
       }
       if (received.advert.vrid == fsm->config().vrid && received.source != primary()) {
@@ -426,10 +445,10 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
                         reason_text(a.reason),
                         a.to == State::backup && master ? ", master " + master->to_string() : std::string());
             } else if constexpr (std::is_same_v<A, Log>) {
-              const auto level = (a.reason == LogReason::interval_mismatch ||
-                                  a.reason == LogReason::address_list_mismatch)
-                                     ? spdlog::level::warn
-                                     : spdlog::level::debug;
+              const auto level =
+                  (a.reason == LogReason::interval_mismatch || a.reason == LogReason::address_list_mismatch)
+                      ? spdlog::level::warn
+                      : spdlog::level::debug;
               log->log(level, "{} {} from {} ({})", prefix, to_string(a.reason), a.peer.to_string(), a.value);
             }
           },
@@ -445,7 +464,8 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
   }
 };
 
-VrrpGroup::VrrpGroup(boost::asio::io_context& io, GroupSettings settings, std::function<void(bool owned)> on_ownership)
+VrrpGroup::VrrpGroup(boost::asio::io_context& io, GroupSettings settings,
+                     std::function<void(bool owned)> on_ownership)
     : impl_(std::make_shared<Impl>(io, std::move(settings), std::move(on_ownership))) {}
 
 VrrpGroup::~VrrpGroup() = default;
@@ -463,8 +483,9 @@ Result<void, std::string> VrrpGroup::start(int ifindex, const net::IpAddress& pr
     d.fsm.reset();
     return unexpected(d.prefix + " " + opened.error());
   }
-  d.log->info("{} starting on {} (ifindex {}) from {}, priority {}, advert {} ms, {}", d.prefix, d.settings.interface,
-              ifindex, primary_address.to_string(), d.settings.priority, d.settings.advert_interval.count(),
+  d.log->info("{} starting on {} (ifindex {}) from {}, priority {}, advert {} ms, {}", d.prefix,
+              d.settings.interface, ifindex, primary_address.to_string(), d.settings.priority,
+              d.settings.advert_interval.count(),
               d.settings.unicast_peers.empty() ? std::string("multicast") : std::string("unicast"));
   d.arm_read();
   if (!d.link_usable) d.dispatch(LinkDown{});
@@ -474,12 +495,14 @@ Result<void, std::string> VrrpGroup::start(int ifindex, const net::IpAddress& pr
 
 void VrrpGroup::link_changed(bool usable, const net::IpAddress& primary_address) {
   auto& d = *impl_;
-  const bool ok = usable && !primary_address.is_unspecified() && primary_address.family() == d.settings.family &&
+  const bool ok = usable && !primary_address.is_unspecified() &&
+                  primary_address.family() == d.settings.family &&
                   (d.settings.family == net::Family::v4 || primary_address.is_v6_link_local());
   d.link_usable = ok;
   if (!d.fsm) return;
   if (ok && primary_address != d.primary()) {
-    d.log->info("{} primary address {} -> {}", d.prefix, d.primary().to_string(), primary_address.to_string());
+    d.log->info("{} primary address {} -> {}", d.prefix, d.primary().to_string(),
+                primary_address.to_string());
     d.fsm->set_primary_address(primary_address);
     if (d.settings.family == net::Family::v4 && d.descriptor.is_open()) {
       ip_mreqn mreq{};
@@ -537,7 +560,9 @@ VrrpGroup::Status VrrpGroup::status() const {
   return s;
 }
 
-bool VrrpGroup::owned() const { return impl_->owned; }
+bool VrrpGroup::owned() const {
+  return impl_->owned;
+}
 
 LinkView link_view(const netlink::Link& link, net::Family family) {
   constexpr std::uint8_t scope_host = 254;  // RT_SCOPE_HOST: 127.x on lo, never an advert source

@@ -32,7 +32,16 @@ std::array<std::uint8_t, N> copy_in(const std::uint8_t* p) noexcept {
 // simple and the rejection explicit.
 bool is_extension_header(std::uint8_t next_header) noexcept {
   switch (next_header) {
-    case 0: case 43: case 44: case 50: case 51: case 60: case 135: case 139: case 140: case 253:
+    case 0:
+    case 43:
+    case 44:
+    case 50:
+    case 51:
+    case 60:
+    case 135:
+    case 139:
+    case 140:
+    case 253:
     case 254:
       return true;
     default:
@@ -40,7 +49,9 @@ bool is_extension_header(std::uint8_t next_header) noexcept {
   }
 }
 
-bool is_group(const MacAddress& mac) noexcept { return (mac[0] & 0x01) != 0; }
+bool is_group(const MacAddress& mac) noexcept {
+  return (mac[0] & 0x01) != 0;
+}
 
 bool is_unspecified(const Ipv6Bytes& a) noexcept {
   return std::all_of(a.begin(), a.end(), [](std::uint8_t b) { return b == 0; });
@@ -56,32 +67,58 @@ std::uint32_t sum_words(std::uint32_t sum, const std::uint8_t* p, std::size_t n)
 
 std::string_view to_string(ParseError error) noexcept {
   switch (error) {
-    case ParseError::too_short: return "too_short";
-    case ParseError::vlan_too_short: return "vlan_too_short";
-    case ParseError::group_source_mac: return "group_source_mac";
-    case ParseError::bad_ethertype: return "bad_ethertype";
-    case ParseError::arp_too_short: return "arp_too_short";
-    case ParseError::bad_arp_hardware_type: return "bad_arp_hardware_type";
-    case ParseError::bad_arp_protocol_type: return "bad_arp_protocol_type";
-    case ParseError::bad_arp_address_length: return "bad_arp_address_length";
-    case ParseError::bad_arp_opcode: return "bad_arp_opcode";
-    case ParseError::ipv6_too_short: return "ipv6_too_short";
-    case ParseError::bad_ip_version: return "bad_ip_version";
-    case ParseError::bad_payload_length: return "bad_payload_length";
-    case ParseError::ipv6_extension_headers: return "ipv6_extension_headers";
-    case ParseError::not_icmpv6: return "not_icmpv6";
-    case ParseError::multicast_source: return "multicast_source";
-    case ParseError::icmpv6_too_short: return "icmpv6_too_short";
-    case ParseError::not_neighbor_discovery: return "not_neighbor_discovery";
-    case ParseError::bad_hop_limit: return "bad_hop_limit";
-    case ParseError::bad_icmpv6_code: return "bad_icmpv6_code";
-    case ParseError::bad_checksum: return "bad_checksum";
-    case ParseError::multicast_target: return "multicast_target";
-    case ParseError::bad_option_length: return "bad_option_length";
-    case ParseError::bad_lla_option_length: return "bad_lla_option_length";
-    case ParseError::dad_with_source_lla: return "dad_with_source_lla";
-    case ParseError::dad_not_to_solicited_node: return "dad_not_to_solicited_node";
-    case ParseError::solicited_na_to_multicast: return "solicited_na_to_multicast";
+    case ParseError::too_short:
+      return "too_short";
+    case ParseError::vlan_too_short:
+      return "vlan_too_short";
+    case ParseError::group_source_mac:
+      return "group_source_mac";
+    case ParseError::bad_ethertype:
+      return "bad_ethertype";
+    case ParseError::arp_too_short:
+      return "arp_too_short";
+    case ParseError::bad_arp_hardware_type:
+      return "bad_arp_hardware_type";
+    case ParseError::bad_arp_protocol_type:
+      return "bad_arp_protocol_type";
+    case ParseError::bad_arp_address_length:
+      return "bad_arp_address_length";
+    case ParseError::bad_arp_opcode:
+      return "bad_arp_opcode";
+    case ParseError::ipv6_too_short:
+      return "ipv6_too_short";
+    case ParseError::bad_ip_version:
+      return "bad_ip_version";
+    case ParseError::bad_payload_length:
+      return "bad_payload_length";
+    case ParseError::ipv6_extension_headers:
+      return "ipv6_extension_headers";
+    case ParseError::not_icmpv6:
+      return "not_icmpv6";
+    case ParseError::multicast_source:
+      return "multicast_source";
+    case ParseError::icmpv6_too_short:
+      return "icmpv6_too_short";
+    case ParseError::not_neighbor_discovery:
+      return "not_neighbor_discovery";
+    case ParseError::bad_hop_limit:
+      return "bad_hop_limit";
+    case ParseError::bad_icmpv6_code:
+      return "bad_icmpv6_code";
+    case ParseError::bad_checksum:
+      return "bad_checksum";
+    case ParseError::multicast_target:
+      return "multicast_target";
+    case ParseError::bad_option_length:
+      return "bad_option_length";
+    case ParseError::bad_lla_option_length:
+      return "bad_lla_option_length";
+    case ParseError::dad_with_source_lla:
+      return "dad_with_source_lla";
+    case ParseError::dad_not_to_solicited_node:
+      return "dad_not_to_solicited_node";
+    case ParseError::solicited_na_to_multicast:
+      return "solicited_na_to_multicast";
   }
   return "unknown";
 }
@@ -177,7 +214,8 @@ Result<NdPacket, ParseError> parse_ipv6_nd(std::span<const std::uint8_t> p) noex
 
   if (nd.is_solicitation()) {
     if (is_unspecified(nd.source)) {
-      if (!is_solicited_node_address(nd.destination)) return unexpected(ParseError::dad_not_to_solicited_node);
+      if (!is_solicited_node_address(nd.destination))
+        return unexpected(ParseError::dad_not_to_solicited_node);
       if (nd.has_source_lla) return unexpected(ParseError::dad_with_source_lla);
     }
   } else if (nd.destination[0] == 0xff && nd.solicited) {
@@ -231,10 +269,10 @@ std::size_t write_arp_frame(std::span<std::uint8_t> out, const MacAddress& eth_d
   copy_out(p + 6, eth_source);
   store16(p + 12, ethertype_arp);
   p += ethernet_header_size;
-  store16(p, 1);               // htype Ethernet
+  store16(p, 1);  // htype Ethernet
   store16(p + 2, ethertype_ipv4);
-  p[4] = 6;                    // hlen
-  p[5] = 4;                    // plen
+  p[4] = 6;  // hlen
+  p[5] = 4;  // plen
   store16(p + 6, static_cast<std::uint16_t>(arp.op));
   copy_out(p + 8, arp.sender_mac);
   copy_out(p + 14, arp.sender_ip);
@@ -303,9 +341,8 @@ std::size_t build_gratuitous_arp_reply(std::span<std::uint8_t> out, const MacAdd
   return write_arp_frame(out, broadcast_mac, our_mac, arp);
 }
 
-std::size_t build_solicited_na(std::span<std::uint8_t> out, const MacAddress& our_mac,
-                               const Ipv6Bytes& vip, const MacAddress& peer_mac,
-                               const Ipv6Bytes& peer_ip) noexcept {
+std::size_t build_solicited_na(std::span<std::uint8_t> out, const MacAddress& our_mac, const Ipv6Bytes& vip,
+                               const MacAddress& peer_mac, const Ipv6Bytes& peer_ip) noexcept {
   NdPacket na;
   na.type = icmpv6_neighbor_advertisement;
   na.source = vip;
@@ -352,8 +389,12 @@ bool is_solicited_node_address(const Ipv6Bytes& a) noexcept {
   return std::equal(prefix.begin(), prefix.end(), a.begin());
 }
 
-net::IpAddress to_ip(const Ipv4Bytes& bytes) { return net::IpAddress::v4_bytes(bytes); }
-net::IpAddress to_ip(const Ipv6Bytes& bytes) { return net::IpAddress::v6_bytes(bytes); }
+net::IpAddress to_ip(const Ipv4Bytes& bytes) {
+  return net::IpAddress::v4_bytes(bytes);
+}
+net::IpAddress to_ip(const Ipv6Bytes& bytes) {
+  return net::IpAddress::v6_bytes(bytes);
+}
 
 Ipv4Bytes to_v4_bytes(const net::IpAddress& address) noexcept {
   Ipv4Bytes b{};

@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 
 #include "vipd/common/log.hpp"
 #include "vipd/l2/codec.hpp"
@@ -72,11 +72,11 @@ struct PacketIoState {
   boost::asio::posix::stream_descriptor descriptor;
   std::shared_ptr<spdlog::logger> log;
 
-  bool closed = false;   // the owning PacketIo is gone; finish the current batch silently
-  bool reading = true;   // false after kMaxConsecutiveErrors read errors
+  bool closed = false;  // the owning PacketIo is gone; finish the current batch silently
+  bool reading = true;  // false after kMaxConsecutiveErrors read errors
   int consecutive_errors = 0;
   std::unordered_map<std::uint64_t, int> groups;  // multicast MAC -> references
-  bool allmulti = false;  // one PACKET_MR_ALLMULTI membership stands for all groups
+  bool allmulti = false;                          // one PACKET_MR_ALLMULTI membership stands for all groups
   std::uint64_t received = 0;
   std::uint64_t sent = 0;
   std::uint64_t send_errors = 0;
@@ -170,7 +170,8 @@ void drain(const std::shared_ptr<PacketIoState>& state) {
                         state->ifindex, state->consecutive_errors, pcap_geterr(state->pcap));
       return;
     }
-    state->log->warn("{} (ifindex {}): read failed: {}", state->name, state->ifindex, pcap_geterr(state->pcap));
+    state->log->warn("{} (ifindex {}): read failed: {}", state->name, state->ifindex,
+                     pcap_geterr(state->pcap));
     arm(state);
     return;
   }
@@ -182,18 +183,19 @@ void drain(const std::shared_ptr<PacketIoState>& state) {
 void arm(const std::shared_ptr<PacketIoState>& state) {
   // A weak reference: a wait cancelled by the destructor (or still queued when the io_context dies)
   // must not keep the handle alive or touch it.
-  state->descriptor.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                               [weak = std::weak_ptr<PacketIoState>(state)](const boost::system::error_code& ec) {
-                                 auto s = weak.lock();
-                                 if (!s || s->closed || ec == boost::asio::error::operation_aborted) return;
-                                 if (ec) {
-                                   s->reading = false;
-                                   s->log->error("{} (ifindex {}): wait failed, stopped reading: {}", s->name,
-                                                 s->ifindex, ec.message());
-                                   return;
-                                 }
-                                 drain(s);
-                               });
+  state->descriptor.async_wait(
+      boost::asio::posix::stream_descriptor::wait_read,
+      [weak = std::weak_ptr<PacketIoState>(state)](const boost::system::error_code& ec) {
+        auto s = weak.lock();
+        if (!s || s->closed || ec == boost::asio::error::operation_aborted) return;
+        if (ec) {
+          s->reading = false;
+          s->log->error("{} (ifindex {}): wait failed, stopped reading: {}", s->name, s->ifindex,
+                        ec.message());
+          return;
+        }
+        drain(s);
+      });
 }
 
 std::string pcap_error(const PacketIoState& state, const std::string& what, const char* detail) {
@@ -217,11 +219,11 @@ Result<void, std::string> membership(PacketIoState& state, const netlink::MacAdd
   }
   if (setsockopt(state.fd, SOL_PACKET, option, &mreq, sizeof(mreq)) != 0) {
     const int err = errno;
-    return unexpected(pcap_error(state,
-                                 std::string(option == PACKET_ADD_MEMBERSHIP ? "join" : "leave") +
-                                     (group != nullptr ? " multicast " + netlink::to_string(*group)
-                                                       : std::string(" all-multicast")),
-                                 std::strerror(err)));
+    return unexpected(pcap_error(
+        state,
+        std::string(option == PACKET_ADD_MEMBERSHIP ? "join" : "leave") +
+            (group != nullptr ? " multicast " + netlink::to_string(*group) : std::string(" all-multicast")),
+        std::strerror(err)));
   }
   return {};
 }
@@ -267,7 +269,8 @@ void leave_allmulti(PacketIoState& s) {
 }  // namespace
 
 Result<std::unique_ptr<PacketIo>, std::string> PacketIo::open(boost::asio::io_context& io, int ifindex,
-                                                              const std::string& name, FrameHandler on_frame) {
+                                                              const std::string& name,
+                                                              FrameHandler on_frame) {
   return open(io, ifindex, name, std::move(on_frame), Options{});
 }
 
@@ -280,7 +283,8 @@ Result<std::unique_ptr<PacketIo>, std::string> PacketIo::open(boost::asio::io_co
   const unsigned actual = if_nametoindex(name.c_str());
   if (actual == 0) return unexpected(pcap_error(*state, "no such interface", std::strerror(errno)));
   if (static_cast<int>(actual) != ifindex)
-    return unexpected(pcap_error(*state, "interface index mismatch", ("it is " + std::to_string(actual)).c_str()));
+    return unexpected(
+        pcap_error(*state, "interface index mismatch", ("it is " + std::to_string(actual)).c_str()));
 
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   state->pcap = pcap_create(name.c_str(), errbuf);
@@ -298,16 +302,19 @@ Result<std::unique_ptr<PacketIo>, std::string> PacketIo::open(boost::asio::io_co
   if (activated > 0)
     state->log->warn("{} (ifindex {}): pcap_activate: {}", name, ifindex, pcap_statustostr(activated));
   if (pcap_datalink(p) != DLT_EN10MB)
-    return unexpected(pcap_error(*state, "not an Ethernet link", pcap_datalink_val_to_name(pcap_datalink(p))));
+    return unexpected(
+        pcap_error(*state, "not an Ethernet link", pcap_datalink_val_to_name(pcap_datalink(p))));
 
   // Never see our own replies and announcements.
-  if (pcap_setdirection(p, PCAP_D_IN) != 0) return unexpected(pcap_error(*state, "pcap_setdirection", pcap_geterr(p)));
+  if (pcap_setdirection(p, PCAP_D_IN) != 0)
+    return unexpected(pcap_error(*state, "pcap_setdirection", pcap_geterr(p)));
   state->fd = pcap_get_selectable_fd(p);
   if (state->fd < 0) return unexpected(pcap_error(*state, "pcap_get_selectable_fd", "no selectable fd"));
   // ...and keep them out of the ring in the kernel, not only in libpcap (Linux >= 4.20; older kernels
   // fall back to libpcap's user-space direction check).
   const int one = 1;
-  if (setsockopt(state->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0 && errno != ENOPROTOOPT)
+  if (setsockopt(state->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0 &&
+      errno != ENOPROTOOPT)
     state->log->debug("{} (ifindex {}): PACKET_IGNORE_OUTGOING: {}", name, ifindex, std::strerror(errno));
 
   bpf_program program{};
@@ -375,7 +382,8 @@ Result<void, std::string> PacketIo::send(std::span<const std::uint8_t> frame) {
 Result<void, std::string> PacketIo::join_multicast(const netlink::MacAddress& group) {
   auto& s = *state_;
   if ((group[0] & 0x01) == 0)
-    return unexpected(pcap_error(s, "join multicast " + netlink::to_string(group), "not a multicast address"));
+    return unexpected(
+        pcap_error(s, "join multicast " + netlink::to_string(group), "not a multicast address"));
   const auto key = group_key(group);
   const auto [it, first] = s.groups.try_emplace(key, 0);
   if (first && !s.allmulti) {
@@ -416,7 +424,9 @@ Result<void, std::string> PacketIo::leave_multicast(const netlink::MacAddress& g
   return {};
 }
 
-bool PacketIo::all_multicast() const { return state_->allmulti; }
+bool PacketIo::all_multicast() const {
+  return state_->allmulti;
+}
 
 int PacketIo::multicast_refs(const netlink::MacAddress& group) const {
   const auto it = state_->groups.find(group_key(group));
@@ -433,8 +443,14 @@ PacketIo::Stats PacketIo::stats() const {
   return st;
 }
 
-bool PacketIo::reading() const { return state_->reading; }
-int PacketIo::ifindex() const { return state_->ifindex; }
-const std::string& PacketIo::name() const { return state_->name; }
+bool PacketIo::reading() const {
+  return state_->reading;
+}
+int PacketIo::ifindex() const {
+  return state_->ifindex;
+}
+const std::string& PacketIo::name() const {
+  return state_->name;
+}
 
 }  // namespace vipd::l2

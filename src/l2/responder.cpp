@@ -61,8 +61,12 @@ std::uint64_t mac_key(const netlink::MacAddress& mac) noexcept {
   return k;
 }
 
-bool is_zero(const Ipv4Bytes& a) noexcept { return same_address(std::span<const std::uint8_t>(a), Ipv4Bytes{}); }
-bool is_zero(const Ipv6Bytes& a) noexcept { return same_address(a, Ipv6Bytes{}); }
+bool is_zero(const Ipv4Bytes& a) noexcept {
+  return same_address(std::span<const std::uint8_t>(a), Ipv4Bytes{});
+}
+bool is_zero(const Ipv6Bytes& a) noexcept {
+  return same_address(a, Ipv6Bytes{});
+}
 
 DropReason classify(ParseError error) noexcept {
   switch (error) {
@@ -86,29 +90,46 @@ std::size_t table_capacity(std::size_t entries) {
 
 std::string_view to_string(Action action) noexcept {
   switch (action) {
-    case Action::none: return "none";
-    case Action::reply: return "reply";
-    case Action::reply_and_conflict: return "reply_and_conflict";
-    case Action::conflict: return "conflict";
+    case Action::none:
+      return "none";
+    case Action::reply:
+      return "reply";
+    case Action::reply_and_conflict:
+      return "reply_and_conflict";
+    case Action::conflict:
+      return "conflict";
   }
   return "unknown";
 }
 
 std::string_view to_string(DropReason reason) noexcept {
   switch (reason) {
-    case DropReason::none: return "none";
-    case DropReason::unknown_link: return "unknown_link";
-    case DropReason::not_arp_or_nd: return "not_arp_or_nd";
-    case DropReason::malformed: return "malformed";
-    case DropReason::vlan_tagged: return "vlan_tagged";
-    case DropReason::wrong_destination: return "wrong_destination";
-    case DropReason::own_mac: return "own_mac";
-    case DropReason::not_request: return "not_request";
-    case DropReason::not_owned: return "not_owned";
-    case DropReason::not_selected: return "not_selected";
-    case DropReason::sender_is_vip: return "sender_is_vip";
-    case DropReason::conflict: return "conflict";
-    case DropReason::reply_too_large: return "reply_too_large";
+    case DropReason::none:
+      return "none";
+    case DropReason::unknown_link:
+      return "unknown_link";
+    case DropReason::not_arp_or_nd:
+      return "not_arp_or_nd";
+    case DropReason::malformed:
+      return "malformed";
+    case DropReason::vlan_tagged:
+      return "vlan_tagged";
+    case DropReason::wrong_destination:
+      return "wrong_destination";
+    case DropReason::own_mac:
+      return "own_mac";
+    case DropReason::not_request:
+      return "not_request";
+    case DropReason::not_owned:
+      return "not_owned";
+    case DropReason::not_selected:
+      return "not_selected";
+    case DropReason::sender_is_vip:
+      return "sender_is_vip";
+    case DropReason::conflict:
+      return "conflict";
+    case DropReason::reply_too_large:
+      return "reply_too_large";
   }
   return "unknown";
 }
@@ -175,7 +196,8 @@ void Responder::set_bindings(const std::vector<Binding>& bindings) {
     const std::int32_t previous = lookup(by_link_, b.ifindex, b.vip.bytes());
     counters.push_back(previous >= 0 ? counters_[static_cast<std::size_t>(previous)] : BindingCounters{});
     insert(by_link, hash_key(b.ifindex, b.vip.bytes()), index);
-    if (lookup_in(by_address, next, 0, b.vip.bytes()) < 0) insert(by_address, hash_key(0, b.vip.bytes()), index);
+    if (lookup_in(by_address, next, 0, b.vip.bytes()) < 0)
+      insert(by_address, hash_key(0, b.vip.bytes()), index);
   }
   bindings_ = std::move(next);
   counters_ = std::move(counters);
@@ -208,7 +230,9 @@ std::uint64_t Responder::drops(int ifindex, DropReason reason) const noexcept {
   return link ? link->drops[r] : 0;
 }
 
-void Responder::count_gratuitous(std::size_t binding, std::uint64_t n) { counters_.at(binding).gratuitous += n; }
+void Responder::count_gratuitous(std::size_t binding, std::uint64_t n) {
+  counters_.at(binding).gratuitous += n;
+}
 
 Outcome Responder::drop(LinkState* link, DropReason reason) noexcept {
   auto& counters = link ? link->drops : unknown_link_drops_;
@@ -263,8 +287,8 @@ Outcome Responder::handle_arp(LinkState& link, const ParsedFrame& f, std::span<s
 
   const std::int32_t b = lookup(by_link_, link.ifindex, a.target_ip);
   if (b < 0) {
-    return drop(&link, lookup(by_address_, 0, a.target_ip) >= 0 ? DropReason::not_selected
-                                                                 : DropReason::not_owned);
+    return drop(&link,
+                lookup(by_address_, 0, a.target_ip) >= 0 ? DropReason::not_selected : DropReason::not_owned);
   }
   BindingCounters& counters = counters_[static_cast<std::size_t>(b)];
   ++counters.requests;
@@ -306,7 +330,8 @@ Outcome Responder::handle_nd(LinkState& link, const ParsedFrame& f, std::span<st
   bool destination_ok = false;
   const std::uint64_t eth_destination = mac_key(f.ethernet.destination);
   if (same_address(n.destination, solicited_node_address(n.target))) {
-    destination_ok = eth_destination == mac_key(solicited_node_mac(n.target)) || eth_destination == mac_key(link.mac);
+    destination_ok =
+        eth_destination == mac_key(solicited_node_mac(n.target)) || eth_destination == mac_key(link.mac);
   } else if (same_address(n.destination, n.target)) {
     destination_ok = eth_destination == mac_key(link.mac);
   }
@@ -314,8 +339,8 @@ Outcome Responder::handle_nd(LinkState& link, const ParsedFrame& f, std::span<st
 
   const std::int32_t b = lookup(by_link_, link.ifindex, n.target);
   if (b < 0) {
-    return drop(&link, lookup(by_address_, 0, n.target) >= 0 ? DropReason::not_selected
-                                                              : DropReason::not_owned);
+    return drop(&link,
+                lookup(by_address_, 0, n.target) >= 0 ? DropReason::not_selected : DropReason::not_owned);
   }
   BindingCounters& counters = counters_[static_cast<std::size_t>(b)];
   ++counters.requests;

@@ -15,7 +15,6 @@ const config::SourceLocation& address_location(const config::Service& service) {
   return service.address_where.line > 0 ? service.address_where : service.where;
 }
 
-
 using config::Diagnostic;
 using config::Severity;
 

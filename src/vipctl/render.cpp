@@ -189,23 +189,26 @@ std::string render_status(const json& response) {
   if (groups.is_array()) {
     for (const auto& g : groups) {
       std::string since = format_cell(field(g, "last_transition_seconds_ago"));
-      if (const auto& s = field(g, "last_transition_seconds_ago"); s.is_number_unsigned() || s.is_number_integer())
+      if (const auto& s = field(g, "last_transition_seconds_ago");
+          s.is_number_unsigned() || s.is_number_integer())
         since = format_duration(s.get<std::uint64_t>()) + " ago";
-      group_rows.push_back({format_cell(field(g, "group")), format_cell(field(g, "family")),
-                            format_cell(field(g, "interface")), format_cell(field(g, "vrid")),
-                            format_cell(field(g, "priority")), format_cell(field(g, "state")),
-                            format_cell(field(g, "master_address")),
-                            format_cell(field(g, "last_transition_reason")) + (since == "-" ? "" : ", " + since),
-                            format_cell(field(g, "adverts_received")), format_cell(field(g, "vips"))});
+      group_rows.push_back(
+          {format_cell(field(g, "group")), format_cell(field(g, "family")),
+           format_cell(field(g, "interface")), format_cell(field(g, "vrid")),
+           format_cell(field(g, "priority")), format_cell(field(g, "state")),
+           format_cell(field(g, "master_address")),
+           format_cell(field(g, "last_transition_reason")) + (since == "-" ? "" : ", " + since),
+           format_cell(field(g, "adverts_received")), format_cell(field(g, "vips"))});
     }
   }
   out += "\n";
-  out += section("Failover", group_rows.empty()
-                                 ? ""
-                                 : render_table({"GROUP", "FAMILY", "LINK", "VRID", "PRIORITY", "STATE", "MASTER",
-                                                 "LAST TRANSITION", "ADVERTS IN", "VIPS"},
-                                                group_rows,
-                                                {false, false, false, true, true, false, false, false, true, false}));
+  out += section(
+      "Failover",
+      group_rows.empty()
+          ? ""
+          : render_table({"GROUP", "FAMILY", "LINK", "VRID", "PRIORITY", "STATE", "MASTER", "LAST TRANSITION",
+                          "ADVERTS IN", "VIPS"},
+                         group_rows, {false, false, false, true, true, false, false, false, true, false}));
   return out;
 }
 

@@ -17,8 +17,12 @@ namespace {
 
 using golden::msg;
 
-net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
-net::Prefix pfx(const char* text) { return *net::Prefix::parse(text); }
+net::IpAddress ip(const char* text) {
+  return *net::IpAddress::parse(text);
+}
+net::Prefix pfx(const char* text) {
+  return *net::Prefix::parse(text);
+}
 
 std::span<const std::uint8_t> body_of(const Bytes& message) {
   return std::span<const std::uint8_t>(message).subspan(header_size);
@@ -38,11 +42,11 @@ T parse_as(const Bytes& message, DecodeContext ctx = {}) {
 // Golden vectors
 
 TEST(BgpGolden, HeaderLengthMatchesSize) {
-  for (const Bytes* m : {&golden::keepalive, &golden::open_64512, &golden::open_frr_style, &golden::open_as4,
-                         &golden::update_v4, &golden::update_v6, &golden::withdraw_v4, &golden::end_of_rib_v4,
-                         &golden::end_of_rib_v6, &golden::notification_shutdown, &golden::notification_hold_expired,
-                         &golden::route_refresh_v6, &golden::bird_open, &golden::bird_update_v4,
-                         &golden::bird_update_v6}) {
+  for (const Bytes* m :
+       {&golden::keepalive, &golden::open_64512, &golden::open_frr_style, &golden::open_as4,
+        &golden::update_v4, &golden::update_v6, &golden::withdraw_v4, &golden::end_of_rib_v4,
+        &golden::end_of_rib_v6, &golden::notification_shutdown, &golden::notification_hold_expired,
+        &golden::route_refresh_v6, &golden::bird_open, &golden::bird_update_v4, &golden::bird_update_v6}) {
     ASSERT_GE(m->size(), header_size);
     EXPECT_EQ(((*m)[16] << 8) | (*m)[17], static_cast<int>(m->size()));
   }
@@ -150,10 +154,10 @@ TEST(BgpGolden, KeepaliveAndRouteRefresh) {
 
 // Every golden message decodes and re-encodes to the same bytes.
 TEST(BgpGolden, ByteRoundTrip) {
-  for (const Bytes* m : {&golden::keepalive, &golden::open_64512, &golden::open_as4, &golden::update_v4,
-                         &golden::update_v6, &golden::withdraw_v4, &golden::end_of_rib_v4, &golden::end_of_rib_v6,
-                         &golden::notification_shutdown, &golden::notification_hold_expired,
-                         &golden::route_refresh_v6}) {
+  for (const Bytes* m :
+       {&golden::keepalive, &golden::open_64512, &golden::open_as4, &golden::update_v4, &golden::update_v6,
+        &golden::withdraw_v4, &golden::end_of_rib_v4, &golden::end_of_rib_v6, &golden::notification_shutdown,
+        &golden::notification_hold_expired, &golden::route_refresh_v6}) {
     auto parsed = parse_message(*m);
     ASSERT_TRUE(parsed.ok()) << parsed.error().what;
     EXPECT_EQ(build_message(parsed.value()), *m);
@@ -198,7 +202,8 @@ TEST(BgpGolden, CapturedFromBird) {
 
 Bytes from_hex(std::string_view hex) {
   Bytes out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
   return out;
 }
 
@@ -213,8 +218,8 @@ TEST(BgpGolden, BuilderOutputAcceptedByBird) {
   local.peer_asn = 64512;
   local.router_id = 0x0a633d02;  // 10.99.61.2
   local.hold_time = std::chrono::seconds(9);
-  EXPECT_EQ(build_open(local_open(local)),
-            from_hex("ffffffffffffffffffffffffffffffff00330104fc0000090a633d02160214010400010001010400020001020041040000fc00"));
+  EXPECT_EQ(build_open(local_open(local)), from_hex("ffffffffffffffffffffffffffffffff00330104fc0000090a633d02"
+                                                    "160214010400010001010400020001020041040000fc00"));
   RouteAttributes ra;
   ra.next_hop_v4 = ip("10.99.61.2");
   ra.next_hop_v6 = ip("fd99:0:0:61::2");
@@ -224,17 +229,21 @@ TEST(BgpGolden, BuilderOutputAcceptedByBird) {
   const std::array prefixes{pfx("192.168.10.1/32"), pfx("192.168.10.2/32"), pfx("2001:db8:10::1/128")};
   const auto built = build_announcements(ra, prefixes);
   ASSERT_TRUE(built.ok());
-  EXPECT_EQ(built.value(),
-            (std::vector<Bytes>{
-                from_hex("ffffffffffffffffffffffffffffffff004c020000002b400101024002004003040a633d0240050400000064c00804"
-                         "fc000064c0200c0000fc00000000070000000820c0a80a0120c0a80a02"),
-                from_hex("ffffffffffffffffffffffffffffffff0064020000004d800e2600020110fd990000000000610000000000000002"
-                         "008020010db80010000000000000000000014001010240020040050400000064c00804fc000064c0200c0000fc00"
-                         "0000000700000008")}));
+  EXPECT_EQ(
+      built.value(),
+      (std::vector<Bytes>{
+          from_hex(
+              "ffffffffffffffffffffffffffffffff004c020000002b400101024002004003040a633d0240050400000064c00804"
+              "fc000064c0200c0000fc00000000070000000820c0a80a0120c0a80a02"),
+          from_hex(
+              "ffffffffffffffffffffffffffffffff0064020000004d800e2600020110fd990000000000610000000000000002"
+              "008020010db80010000000000000000000014001010240020040050400000064c00804fc000064c0200c0000fc00"
+              "0000000700000008")}));
   EXPECT_EQ(build_withdrawals(std::array{pfx("192.168.10.2/32")}),
             std::vector<Bytes>{from_hex("ffffffffffffffffffffffffffffffff001c02000520c0a80a020000")});
-  EXPECT_EQ(build_notification(shutdown_notification("vipd lab capture done")),
-            from_hex("ffffffffffffffffffffffffffffffff002b0306021576697064206c6162206361707475726520646f6e65"));
+  EXPECT_EQ(
+      build_notification(shutdown_notification("vipd lab capture done")),
+      from_hex("ffffffffffffffffffffffffffffffff002b0306021576697064206c6162206361707475726520646f6e65"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +261,8 @@ TEST(BgpRoundTrip, EveryMessageType) {
   UpdateMessage update;
   update.withdrawn = {pfx("10.0.0.0/8"), pfx("0.0.0.0/0"), pfx("10.2.3.0/25")};
   update.attributes.origin = Origin::egp;
-  update.attributes.as_path = AsPath{{AsSegmentType::as_sequence, {65001, 4200000000u}}, {AsSegmentType::as_set, {1, 2, 3}}};
+  update.attributes.as_path =
+      AsPath{{AsSegmentType::as_sequence, {65001, 4200000000u}}, {AsSegmentType::as_set, {1, 2, 3}}};
   update.attributes.next_hop = ip("192.0.2.1");
   update.attributes.med = 0;
   update.attributes.local_pref = 200;
@@ -265,8 +275,9 @@ TEST(BgpRoundTrip, EveryMessageType) {
   reach.nlri = {pfx("2001:db8::/32"), pfx("::/0"), pfx("2001:db8:1:2::/63")};
   update.attributes.mp_reach = reach;
   update.attributes.mp_unreach = MpUnreach{ipv6_unicast, {pfx("2001:db8:ff::/48")}, {}};
-  update.attributes.other = {{attr_flag::transitive, attr_type::atomic_aggregate, {}},
-                             {attr_flag::optional | attr_flag::transitive, 200, Bytes(300, 0xab)}};  // extended length
+  update.attributes.other = {
+      {attr_flag::transitive, attr_type::atomic_aggregate, {}},
+      {attr_flag::optional | attr_flag::transitive, 200, Bytes(300, 0xab)}};  // extended length
   update.nlri = {pfx("198.51.100.0/24"), pfx("203.0.113.7/32")};
 
   const std::vector<Message> messages{open, update, NotificationMessage{2, 7, {2, 0}}, KeepaliveMessage{},
@@ -334,8 +345,9 @@ TEST(BgpFramer, PartialInputAsksForMore) {
 
 TEST(BgpFramer, StreamInRandomChunksYieldsEveryMessage) {
   Bytes stream;
-  const std::vector<const Bytes*> sent{&golden::open_64512, &golden::keepalive, &golden::update_v4,
-                                       &golden::update_v6, &golden::route_refresh_v6, &golden::notification_shutdown};
+  const std::vector<const Bytes*> sent{&golden::open_64512,       &golden::keepalive,
+                                       &golden::update_v4,        &golden::update_v6,
+                                       &golden::route_refresh_v6, &golden::notification_shutdown};
   for (const auto* m : sent) stream.insert(stream.end(), m->begin(), m->end());
   std::mt19937 rng(7);
   for (int round = 0; round < 50; ++round) {
@@ -422,29 +434,67 @@ struct OpenCase {
 
 TEST(BgpOpen, Malformations) {
   const std::vector<OpenCase> cases{
-      {"version 3", msg({0x00, 0x1d, 0x01, 0x03, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x00}), 2, 1, {0x00, 0x04}},
-      {"optional parameters length too long", msg({0x00, 0x1d, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x01}),
-       2, 0, {}},
+      {"version 3",
+       msg({0x00, 0x1d, 0x01, 0x03, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x00}),
+       2,
+       1,
+       {0x00, 0x04}},
+      {"optional parameters length too long",
+       msg({0x00, 0x1d, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x01}),
+       2,
+       0,
+       {}},
       {"optional parameters length too short",
-       msg({0x00, 0x1f, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x00, 0x02, 0x00}), 2, 0, {}},
-      {"parameter header cut", msg({0x00, 0x1e, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x01, 0x02}), 2, 0, {}},
-      {"parameter overruns", msg({0x00, 0x1f, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x02, 0x02, 0x05}), 2, 0,
+       msg({0x00, 0x1f, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x00, 0x02, 0x00}),
+       2,
+       0,
+       {}},
+      {"parameter header cut",
+       msg({0x00, 0x1e, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x01, 0x02}),
+       2,
+       0,
+       {}},
+      {"parameter overruns",
+       msg({0x00, 0x1f, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x02, 0x02, 0x05}),
+       2,
+       0,
        {}},
       {"authentication parameter (type 1)",
-       msg({0x00, 0x1f, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x02, 0x01, 0x00}), 2, 4, {}},
+       msg({0x00, 0x1f, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x02, 0x01, 0x00}),
+       2,
+       4,
+       {}},
       {"capability overruns",
-       msg({0x00, 0x21, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x04, 0x02, 0x02, 0x41, 0x04}), 2, 0, {}},
+       msg({0x00, 0x21, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x04, 0x02, 0x02, 0x41, 0x04}),
+       2,
+       0,
+       {}},
       {"capability header cut",
-       msg({0x00, 0x20, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x03, 0x02, 0x01, 0x41}), 2, 0, {}},
+       msg({0x00, 0x20, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x03, 0x02, 0x01, 0x41}),
+       2,
+       0,
+       {}},
       {"multiprotocol length 3",
-       msg({0x00, 0x24, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x07, 0x02, 0x05, 0x01, 0x03, 0, 1, 0}), 2, 0,
+       msg({0x00, 0x24, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2,
+            3,    4,    0x07, 0x02, 0x05, 0x01, 0x03, 0,    1, 0}),
+       2,
+       0,
        {}},
       {"4-octet AS length 2",
-       msg({0x00, 0x23, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x06, 0x02, 0x04, 0x41, 0x02, 0, 1}), 2, 0, {}},
+       msg({0x00, 0x23, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x06, 0x02, 0x04, 0x41, 0x02, 0, 1}),
+       2,
+       0,
+       {}},
       {"route refresh length 1",
-       msg({0x00, 0x22, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x05, 0x02, 0x03, 0x02, 0x01, 0}), 2, 0, {}},
+       msg({0x00, 0x22, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x05, 0x02, 0x03, 0x02, 0x01, 0}),
+       2,
+       0,
+       {}},
       {"graceful restart length 3",
-       msg({0x00, 0x24, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2, 3, 4, 0x07, 0x02, 0x05, 0x40, 0x03, 0, 0, 0}), 2, 0,
+       msg({0x00, 0x24, 0x01, 0x04, 0xfc, 0x00, 0x00, 0x5a, 1, 2,
+            3,    4,    0x07, 0x02, 0x05, 0x40, 0x03, 0,    0, 0}),
+       2,
+       0,
        {}},
   };
   for (const auto& c : cases) {
@@ -500,43 +550,65 @@ TEST(BgpUpdate, Malformations) {
       {"withdrawn length cut", Bytes{0x00}, 1, A::session_reset},
       {"withdrawn length overruns", Bytes{0x00, 0x05, 0x20, 0x00, 0x00}, 1, A::session_reset},
       {"attribute length missing", Bytes{0x00, 0x00, 0x00}, 1, A::session_reset},
-      {"total attribute length overruns", Bytes{0x00, 0x00, 0x00, 0x09, 0x40, 0x01, 0x01, 0x00}, 1, A::session_reset},
+      {"total attribute length overruns", Bytes{0x00, 0x00, 0x00, 0x09, 0x40, 0x01, 0x01, 0x00}, 1,
+       A::session_reset},
       {"withdrawn prefix /33", Bytes{0x00, 0x05, 0x21, 1, 2, 3, 4, 0x00, 0x00}, 10, A::session_reset},
       {"withdrawn prefix overruns", Bytes{0x00, 0x02, 0x18, 10, 0x00, 0x00}, 10, A::session_reset},
       {"NLRI prefix /33", Bytes{0x00, 0x00, 0x00, 0x00, 0x21, 1, 2, 3, 4, 5}, 10, A::session_reset},
       {"NLRI prefix overruns", Bytes{0x00, 0x00, 0x00, 0x00, 0x18, 10, 1}, 10, A::session_reset},
       // Attribute list structure.
-      {"attribute header cut", with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x05}), 1, A::treat_as_withdraw},
+      {"attribute header cut", with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x05}), 1,
+       A::treat_as_withdraw},
       {"extended length cut", with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x50, 0x05, 0x00}), 1,
        A::treat_as_withdraw},
-      {"attribute overruns the list", with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x05, 0x04, 0, 0}), 1,
-       A::treat_as_withdraw},
-      {"unrecognized well-known attribute", with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x63, 0x00}), 2,
-       A::session_reset, {0x40, 0x63, 0x00}, true},
-      {"repeated MP_UNREACH_NLRI", with_attrs({0x80, 0x0f, 0x03, 0x00, 0x02, 0x01, 0x80, 0x0f, 0x03, 0x00, 0x02, 0x01}, false),
-       1, A::session_reset},
+      {"attribute overruns the list",
+       with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x05, 0x04, 0, 0}), 1, A::treat_as_withdraw},
+      {"unrecognized well-known attribute",
+       with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x63, 0x00}),
+       2,
+       A::session_reset,
+       {0x40, 0x63, 0x00},
+       true},
+      {"repeated MP_UNREACH_NLRI",
+       with_attrs({0x80, 0x0f, 0x03, 0x00, 0x02, 0x01, 0x80, 0x0f, 0x03, 0x00, 0x02, 0x01}, false), 1,
+       A::session_reset},
       {"repeated ORIGIN", with_attrs({ORIGIN_OK, 0x40, 0x01, 0x01, 0x02, AS_PATH_OK, NEXT_HOP_OK}), 1,
        A::attribute_discard},
       // ORIGIN
-      {"ORIGIN value 3", with_attrs({0x40, 0x01, 0x01, 0x03, AS_PATH_OK, NEXT_HOP_OK}), 6, A::treat_as_withdraw,
-       {0x40, 0x01, 0x01, 0x03}, true},
-      {"ORIGIN length 2", with_attrs({0x40, 0x01, 0x02, 0x00, 0x00, AS_PATH_OK, NEXT_HOP_OK}), 5, A::treat_as_withdraw,
-       {0x40, 0x01, 0x02, 0x00, 0x00}, true},
-      {"ORIGIN marked optional", with_attrs({0xc0, 0x01, 0x01, 0x00, AS_PATH_OK, NEXT_HOP_OK}), 4,
-       A::treat_as_withdraw, {0xc0, 0x01, 0x01, 0x00}, true},
+      {"ORIGIN value 3",
+       with_attrs({0x40, 0x01, 0x01, 0x03, AS_PATH_OK, NEXT_HOP_OK}),
+       6,
+       A::treat_as_withdraw,
+       {0x40, 0x01, 0x01, 0x03},
+       true},
+      {"ORIGIN length 2",
+       with_attrs({0x40, 0x01, 0x02, 0x00, 0x00, AS_PATH_OK, NEXT_HOP_OK}),
+       5,
+       A::treat_as_withdraw,
+       {0x40, 0x01, 0x02, 0x00, 0x00},
+       true},
+      {"ORIGIN marked optional",
+       with_attrs({0xc0, 0x01, 0x01, 0x00, AS_PATH_OK, NEXT_HOP_OK}),
+       4,
+       A::treat_as_withdraw,
+       {0xc0, 0x01, 0x01, 0x00},
+       true},
       // AS_PATH
-      {"AS_PATH segment type 5", with_attrs({ORIGIN_OK, 0x40, 0x02, 0x06, 0x05, 0x01, 0, 0, 0xfc, 0x01, NEXT_HOP_OK}),
-       11, A::treat_as_withdraw},
+      {"AS_PATH segment type 5",
+       with_attrs({ORIGIN_OK, 0x40, 0x02, 0x06, 0x05, 0x01, 0, 0, 0xfc, 0x01, NEXT_HOP_OK}), 11,
+       A::treat_as_withdraw},
       {"AS_PATH empty segment", with_attrs({ORIGIN_OK, 0x40, 0x02, 0x02, 0x02, 0x00, NEXT_HOP_OK}), 11,
        A::treat_as_withdraw},
-      {"AS_PATH segment overruns", with_attrs({ORIGIN_OK, 0x40, 0x02, 0x04, 0x02, 0x01, 0xfc, 0x01, NEXT_HOP_OK}), 11,
+      {"AS_PATH segment overruns",
+       with_attrs({ORIGIN_OK, 0x40, 0x02, 0x04, 0x02, 0x01, 0xfc, 0x01, NEXT_HOP_OK}), 11,
        A::treat_as_withdraw},
       {"AS_PATH segment header cut", with_attrs({ORIGIN_OK, 0x40, 0x02, 0x01, 0x02, NEXT_HOP_OK}), 11,
        A::treat_as_withdraw},
       // NEXT_HOP
       {"NEXT_HOP length 5", with_attrs({ORIGIN_OK, AS_PATH_OK, 0x40, 0x03, 0x05, 10, 0, 0, 1, 0}), 5,
        A::treat_as_withdraw},
-      {"NEXT_HOP 0.0.0.0", with_attrs({ORIGIN_OK, AS_PATH_OK, 0x40, 0x03, 0x04, 0, 0, 0, 0}), 8, A::treat_as_withdraw},
+      {"NEXT_HOP 0.0.0.0", with_attrs({ORIGIN_OK, AS_PATH_OK, 0x40, 0x03, 0x04, 0, 0, 0, 0}), 8,
+       A::treat_as_withdraw},
       {"NEXT_HOP multicast", with_attrs({ORIGIN_OK, AS_PATH_OK, 0x40, 0x03, 0x04, 224, 0, 0, 5}), 8,
        A::treat_as_withdraw},
       // MED, LOCAL_PREF, communities
@@ -548,43 +620,61 @@ TEST(BgpUpdate, Malformations) {
        A::treat_as_withdraw},
       {"COMMUNITIES length 0", with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0xc0, 0x08, 0x00}), 5,
        A::treat_as_withdraw},
-      {"COMMUNITIES marked well-known", with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x08, 0x04, 0, 0, 0, 1}),
-       4, A::treat_as_withdraw},
+      {"COMMUNITIES marked well-known",
+       with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x08, 0x04, 0, 0, 0, 1}), 4,
+       A::treat_as_withdraw},
       {"LARGE_COMMUNITIES length 8",
        with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0xc0, 0x20, 0x08, 0, 0, 0, 1, 0, 0, 0, 2}), 5,
        A::treat_as_withdraw},
       // Attribute-discard ones
-      {"AS4_PATH empty segment", with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0xc0, 0x11, 0x02, 0x02, 0x00}), 11,
+      {"AS4_PATH empty segment",
+       with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0xc0, 0x11, 0x02, 0x02, 0x00}), 11,
        A::attribute_discard},
-      {"ATOMIC_AGGREGATE length 1", with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x06, 0x01, 0x00}), 5,
-       A::attribute_discard},
+      {"ATOMIC_AGGREGATE length 1", with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x06, 0x01, 0x00}),
+       5, A::attribute_discard},
       {"AGGREGATOR length 6 on a 4-octet session",
        with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0xc0, 0x07, 0x06, 0xfc, 0x00, 10, 0, 0, 1}), 5,
        A::attribute_discard},
       // MP attributes: session reset
-      {"MP_REACH_NLRI too short", with_attrs({ORIGIN_OK, AS_PATH_OK, 0x80, 0x0e, 0x03, 0x00, 0x02, 0x01}, false), 9,
-       A::session_reset},
+      {"MP_REACH_NLRI too short",
+       with_attrs({ORIGIN_OK, AS_PATH_OK, 0x80, 0x0e, 0x03, 0x00, 0x02, 0x01}, false), 9, A::session_reset},
       {"MP_REACH_NLRI next hop length 15",
-       with_attrs({ORIGIN_OK, AS_PATH_OK, 0x80, 0x0e, 0x14, 0x00, 0x02, 0x01, 0x0f, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-                   0, 0, 0, 0, 0, 0, 1, 0x00},
+       with_attrs({ORIGIN_OK, AS_PATH_OK, 0x80, 0x0e, 0x14, 0x00, 0x02, 0x01, 0x0f, 0x20, 0x01, 0x0d, 0xb8,
+                   0,         0,          0,    0,    0,    0,    0,    0,    0,    0,    1,    0x00},
                   false),
        9, A::session_reset},
-      {"MP_REACH_NLRI next hop overruns", with_attrs({ORIGIN_OK, AS_PATH_OK, 0x80, 0x0e, 0x05, 0x00, 0x02, 0x01, 0x10, 0x00}, false),
-       9, A::session_reset},
+      {"MP_REACH_NLRI next hop overruns",
+       with_attrs({ORIGIN_OK, AS_PATH_OK, 0x80, 0x0e, 0x05, 0x00, 0x02, 0x01, 0x10, 0x00}, false), 9,
+       A::session_reset},
       {"MP_REACH_NLRI prefix /129",
-       with_attrs({ORIGIN_OK, AS_PATH_OK, 0x80, 0x0e, 0x16, 0x00, 0x02, 0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-                   0, 0, 0, 0, 0, 0, 0, 1, 0x00, 0x81},
+       with_attrs({ORIGIN_OK, AS_PATH_OK, 0x80, 0x0e, 0x16, 0x00, 0x02, 0x01, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0,
+                   0,         0,          0,    0,    0,    0,    0,    0,    0,    0,    1,    0x00, 0x81},
                   false),
        10, A::session_reset},
       {"MP_UNREACH_NLRI too short", with_attrs({0x80, 0x0f, 0x02, 0x00, 0x02}, false), 9, A::session_reset},
-      {"MP_UNREACH_NLRI prefix overruns", with_attrs({0x80, 0x0f, 0x05, 0x00, 0x02, 0x01, 0x40, 0x20}, false), 10,
-       A::session_reset},
-      {"MP_REACH_NLRI marked transitive", with_attrs({0xc0, 0x0e, 0x05, 0x00, 0x02, 0x01, 0x00, 0x00}, false), 4,
-       A::session_reset},
+      {"MP_UNREACH_NLRI prefix overruns", with_attrs({0x80, 0x0f, 0x05, 0x00, 0x02, 0x01, 0x40, 0x20}, false),
+       10, A::session_reset},
+      {"MP_REACH_NLRI marked transitive", with_attrs({0xc0, 0x0e, 0x05, 0x00, 0x02, 0x01, 0x00, 0x00}, false),
+       4, A::session_reset},
       // Missing well-known mandatory attributes when announcing
-      {"missing ORIGIN", with_attrs({AS_PATH_OK, NEXT_HOP_OK}), 3, A::treat_as_withdraw, {attr_type::origin}, true},
-      {"missing AS_PATH", with_attrs({ORIGIN_OK, NEXT_HOP_OK}), 3, A::treat_as_withdraw, {attr_type::as_path}, true},
-      {"missing NEXT_HOP", with_attrs({ORIGIN_OK, AS_PATH_OK}), 3, A::treat_as_withdraw, {attr_type::next_hop}, true},
+      {"missing ORIGIN",
+       with_attrs({AS_PATH_OK, NEXT_HOP_OK}),
+       3,
+       A::treat_as_withdraw,
+       {attr_type::origin},
+       true},
+      {"missing AS_PATH",
+       with_attrs({ORIGIN_OK, NEXT_HOP_OK}),
+       3,
+       A::treat_as_withdraw,
+       {attr_type::as_path},
+       true},
+      {"missing NEXT_HOP",
+       with_attrs({ORIGIN_OK, AS_PATH_OK}),
+       3,
+       A::treat_as_withdraw,
+       {attr_type::next_hop},
+       true},
   };
   for (const auto& c : cases) {
     auto r = parse_update(c.body);
@@ -620,7 +710,8 @@ TEST(BgpUpdate, TreatAsWithdrawKeepsTheNlriToWithdraw) {
 }
 
 TEST(BgpUpdate, DiscardedAttributesLeaveTheRestIntact) {
-  auto r = parse_update(with_attrs({ORIGIN_OK, 0x40, 0x01, 0x01, 0x02, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x06, 0x01, 0x00}));
+  auto r = parse_update(
+      with_attrs({ORIGIN_OK, 0x40, 0x01, 0x01, 0x02, AS_PATH_OK, NEXT_HOP_OK, 0x40, 0x06, 0x01, 0x00}));
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->treat_as_withdraw());
   EXPECT_EQ(r->errors.size(), 2u);
@@ -630,7 +721,8 @@ TEST(BgpUpdate, DiscardedAttributesLeaveTheRestIntact) {
 
 TEST(BgpUpdate, UnknownOptionalAttributes) {
   // Optional transitive 99 kept verbatim; optional non-transitive 98 dropped; no error.
-  auto r = parse_update(with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0xc0, 0x63, 0x01, 0x2a, 0x80, 0x62, 0x01, 0x2b}));
+  auto r = parse_update(
+      with_attrs({ORIGIN_OK, AS_PATH_OK, NEXT_HOP_OK, 0xc0, 0x63, 0x01, 0x2a, 0x80, 0x62, 0x01, 0x2b}));
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->errors.empty());
   EXPECT_EQ(r->attributes.other, (std::vector<RawAttribute>{{0xc0, 99, {0x2a}}}));
@@ -651,8 +743,9 @@ TEST(BgpUpdate, TruncatedAtEveryByte) {
 
 TEST(BgpUpdate, TwoOctetContextParsesAs4Path) {
   // AS_PATH [23456 65001] in 2-octet form + AS4_PATH [4200000000 65001].
-  const Bytes body = with_attrs({ORIGIN_OK, 0x40, 0x02, 0x06, 0x02, 0x02, 0x5b, 0xa0, 0xfd, 0xe9, NEXT_HOP_OK, 0xc0,
-                                 0x11, 0x0a, 0x02, 0x02, 0xfa, 0x56, 0xea, 0x00, 0x00, 0x00, 0xfd, 0xe9});
+  const Bytes body =
+      with_attrs({ORIGIN_OK, 0x40, 0x02, 0x06, 0x02, 0x02, 0x5b, 0xa0, 0xfd, 0xe9, NEXT_HOP_OK, 0xc0,
+                  0x11,      0x0a, 0x02, 0x02, 0xfa, 0x56, 0xea, 0x00, 0x00, 0x00, 0xfd,        0xe9});
   auto r = parse_update(body, DecodeContext{false});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->errors.empty());
@@ -680,7 +773,8 @@ std::vector<net::Prefix> v4_hosts(std::size_t n) {
 std::vector<net::Prefix> v6_hosts(std::size_t n) {
   std::vector<net::Prefix> out;
   const auto base = ip("2001:db8::").value();
-  for (std::size_t i = 0; i < n; ++i) out.push_back({net::IpAddress::from_value(net::Family::v6, base + i), 128});
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back({net::IpAddress::from_value(net::Family::v6, base + i), 128});
   return out;
 }
 
@@ -721,7 +815,8 @@ TEST(BgpPacker, TenThousandIpv4PrefixesInMinimalMessages) {
   bool ok = true;
   EXPECT_EQ(unpack(r.value(), &ok), prefixes);
   // Room per message: 4096 - header 19 - lengths 4 - attributes; each /32 takes 5 bytes.
-  const std::size_t attrs = r.value()[0].size() - header_size - 4 - 5 * parse_as<UpdateMessage>(r.value()[0]).nlri.size();
+  const std::size_t attrs =
+      r.value()[0].size() - header_size - 4 - 5 * parse_as<UpdateMessage>(r.value()[0]).nlri.size();
   const std::size_t per_message = (max_message_size - header_size - 4 - attrs) / 5;
   EXPECT_EQ(r.value().size(), (prefixes.size() + per_message - 1) / per_message);
   EXPECT_GT(per_message, 800u);
@@ -741,19 +836,20 @@ TEST(BgpPacker, Ipv6GoesInMpReachOnly) {
   EXPECT_EQ(first.attributes.mp_reach->link_local_next_hop, ip("fe80::2"));
   const std::size_t per_message = first.attributes.mp_reach->nlri.size();
   EXPECT_EQ(r.value().size(), (prefixes.size() + per_message - 1) / per_message);
-  for (std::size_t i = 0; i + 1 < r.value().size(); ++i) EXPECT_GT(r.value()[i].size(), max_message_size - 17);
+  for (std::size_t i = 0; i + 1 < r.value().size(); ++i)
+    EXPECT_GT(r.value()[i].size(), max_message_size - 17);
 }
 
 TEST(BgpPacker, MixedFamiliesAndVariablePrefixLengths) {
-  std::vector<net::Prefix> prefixes{pfx("10.0.0.0/8"), pfx("2001:db8::/32"), pfx("192.168.0.0/16"), pfx("::/0"),
-                                    pfx("0.0.0.0/0"), pfx("2001:db8:1::1/128")};
+  std::vector<net::Prefix> prefixes{pfx("10.0.0.0/8"), pfx("2001:db8::/32"), pfx("192.168.0.0/16"),
+                                    pfx("::/0"),       pfx("0.0.0.0/0"),     pfx("2001:db8:1::1/128")};
   auto r = build_announcements(ibgp_attributes(), prefixes);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r.value().size(), 2u);  // one IPv4 UPDATE, one IPv6 UPDATE
   bool ok = true;
   EXPECT_EQ(unpack(r.value(), &ok),
-            (std::vector<net::Prefix>{pfx("10.0.0.0/8"), pfx("192.168.0.0/16"), pfx("0.0.0.0/0"), pfx("2001:db8::/32"),
-                                      pfx("::/0"), pfx("2001:db8:1::1/128")}));
+            (std::vector<net::Prefix>{pfx("10.0.0.0/8"), pfx("192.168.0.0/16"), pfx("0.0.0.0/0"),
+                                      pfx("2001:db8::/32"), pfx("::/0"), pfx("2001:db8:1::1/128")}));
 }
 
 TEST(BgpPacker, MissingNextHopsAndOversizedAttributes) {
@@ -786,7 +882,8 @@ TEST(BgpPacker, Withdrawals) {
     got.insert(got.end(), u.withdrawn.begin(), u.withdrawn.end());
     if (u.attributes.mp_unreach) {
       EXPECT_TRUE(u.withdrawn.empty());
-      got.insert(got.end(), u.attributes.mp_unreach->withdrawn.begin(), u.attributes.mp_unreach->withdrawn.end());
+      got.insert(got.end(), u.attributes.mp_unreach->withdrawn.begin(),
+                 u.attributes.mp_unreach->withdrawn.end());
     }
   }
   EXPECT_EQ(got, prefixes);

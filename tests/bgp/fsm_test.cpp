@@ -76,9 +76,14 @@ std::optional<NotificationMessage> sent_notification(const Actions& actions) {
 
 void drive(Harness& h, State s) {
   switch (s) {
-    case State::idle: return;
-    case State::connect: h.handle(Event::manual_start); break;
-    case State::active: h.handle(Event::manual_start_passive); break;
+    case State::idle:
+      return;
+    case State::connect:
+      h.handle(Event::manual_start);
+      break;
+    case State::active:
+      h.handle(Event::manual_start_passive);
+      break;
     case State::open_sent:
       h.handle(Event::manual_start);
       h.handle(Event::tcp_connected);
@@ -97,14 +102,23 @@ void drive(Harness& h, State s) {
 
 Actions fire(Harness& h, Event e) {
   switch (e) {
-    case Event::open_received: return h.feed(golden::open_frr_style);
-    case Event::keepalive_received: return h.feed(golden::keepalive);
-    case Event::update_received: return h.feed(golden::update_v4);
-    case Event::notification_received: return h.feed(golden::notification_shutdown);
-    case Event::route_refresh_received: return h.feed(golden::route_refresh_v6);
-    case Event::message_error: return h.feed(bad_marker);
-    case Event::hold_timer_expired: h.now += 240s; return h.handle(e);  // past any hold deadline
-    default: return h.handle(e);
+    case Event::open_received:
+      return h.feed(golden::open_frr_style);
+    case Event::keepalive_received:
+      return h.feed(golden::keepalive);
+    case Event::update_received:
+      return h.feed(golden::update_v4);
+    case Event::notification_received:
+      return h.feed(golden::notification_shutdown);
+    case Event::route_refresh_received:
+      return h.feed(golden::route_refresh_v6);
+    case Event::message_error:
+      return h.feed(bad_marker);
+    case Event::hold_timer_expired:
+      h.now += 240s;
+      return h.handle(e);  // past any hold deadline
+    default:
+      return h.handle(e);
   }
 }
 
@@ -116,7 +130,7 @@ struct Cell {
   State state;
   Event event;
   State next;
-  int sends;  // message type sent first, 0 for none
+  int sends;                           // message type sent first, 0 for none
   std::uint8_t code = 0, subcode = 0;  // for a NOTIFICATION
   std::uint8_t flags = none;
 };
@@ -173,7 +187,9 @@ struct CellParam {
   Event event;
 };
 
-void PrintTo(const CellParam& p, std::ostream* os) { *os << to_string(p.state) << "/" << to_string(p.event); }
+void PrintTo(const CellParam& p, std::ostream* os) {
+  *os << to_string(p.state) << "/" << to_string(p.event);
+}
 
 class FsmCell : public ::testing::TestWithParam<CellParam> {};
 
@@ -219,7 +235,8 @@ TEST_P(FsmCell, MatchesRfc) {
 std::vector<CellParam> all_cells() {
   std::vector<CellParam> out;
   for (std::size_t s = 0; s < state_count; ++s)
-    for (std::size_t e = 0; e < event_count; ++e) out.push_back({static_cast<State>(s), static_cast<Event>(e)});
+    for (std::size_t e = 0; e < event_count; ++e)
+      out.push_back({static_cast<State>(s), static_cast<Event>(e)});
   return out;
 }
 
@@ -243,12 +260,14 @@ TEST(BgpFsm, HandshakeByteForByte) {
   EXPECT_EQ(out[1], Action{ConnectTcp{}});
 
   out = h.handle(Event::tcp_connected);
-  const Actions expected{StopTimer{Timer::connect_retry}, Send{golden::open_64512}, StartTimer{Timer::hold, 240s}};
+  const Actions expected{StopTimer{Timer::connect_retry}, Send{golden::open_64512},
+                         StartTimer{Timer::hold, 240s}};
   EXPECT_EQ(out, expected);
 
   h.now += 1s;
   out = h.feed(golden::open_frr_style);  // peer hold 180 -> min(90, 180) = 90, keepalive 30
-  const Actions expected_open{Send{golden::keepalive}, StartTimer{Timer::hold, 90s}, StartTimer{Timer::keepalive, 30s}};
+  const Actions expected_open{Send{golden::keepalive}, StartTimer{Timer::hold, 90s},
+                              StartTimer{Timer::keepalive, 30s}};
   EXPECT_EQ(out, expected_open);
   EXPECT_EQ(h.fsm.state(), State::open_confirm);
 
@@ -329,12 +348,11 @@ struct HoldCase {
 
 TEST(BgpFsm, HoldTimeNegotiation) {
   const std::vector<HoldCase> cases{
-      {90s, std::nullopt, 180, 90s, 30s},  // min(ours, peer's), keepalive hold/3
-      {90s, std::nullopt, 30, 30s, 10s},
-      {90s, 60s, 90, 90s, 30s},            // configured keepalive capped to hold/3
-      {90s, 10s, 90, 90s, 10s},            // configured keepalive below hold/3 kept
-      {90s, std::nullopt, 3, 3s, 1s},      // the smallest legal hold time
-      {90s, std::nullopt, 0, 0s, 0s},      // 0 disables hold and keepalives
+      {90s, std::nullopt, 180, 90s, 30s},                            // min(ours, peer's), keepalive hold/3
+      {90s, std::nullopt, 30, 30s, 10s},  {90s, 60s, 90, 90s, 30s},  // configured keepalive capped to hold/3
+      {90s, 10s, 90, 90s, 10s},                                      // configured keepalive below hold/3 kept
+      {90s, std::nullopt, 3, 3s, 1s},                                // the smallest legal hold time
+      {90s, std::nullopt, 0, 0s, 0s},                                // 0 disables hold and keepalives
       {0s, std::nullopt, 90, 0s, 0s},
   };
   for (const auto& c : cases) {
@@ -375,22 +393,33 @@ TEST(BgpFsm, OpenValidation) {
   require_mp.local.required_capabilities = {capability_code::four_octet_as};
   const std::vector<OpenRejectCase> cases{
       {"wrong peer AS", ibgp_config(), peer_open(64513, 90, 0x0a000002), 2, {}},
-      {"4-octet AS differs although My AS matches", ibgp_config(), [] {
+      {"4-octet AS differs although My AS matches",
+       ibgp_config(),
+       [] {
          OpenMessage o = make_open(64512, 90, 0x0a000002, std::array{ipv4_unicast});
          o.capabilities.four_octet_as = 4200000000u;
          return build_open(o);
-       }(), 2, {}},
+       }(),
+       2,
+       {}},
       {"identifier 0", ibgp_config(), peer_open(64512, 90, 0), 3, {}},
       {"identifier equal to ours on iBGP", ibgp_config(), peer_open(64512, 90, our_id), 3, {}},
       {"hold time 1", ibgp_config(), peer_open(64512, 1, 0x0a000002), 6, {}},
       {"hold time 2", ibgp_config(), peer_open(64512, 2, 0x0a000002), 6, {}},
-      {"required 4-octet AS capability missing", require_mp, peer_open(64512, 90, 0x0a000002, false), 7,
+      {"required 4-octet AS capability missing",
+       require_mp,
+       peer_open(64512, 90, 0x0a000002, false),
+       7,
        {65, 4, 0x00, 0x00, 0xfc, 0x00}},
-      {"version 3", ibgp_config(), [] {
+      {"version 3",
+       ibgp_config(),
+       [] {
          Bytes b = peer_open(64512, 90, 0x0a000002);
          b[19] = 3;
          return b;
-       }(), 1, {0x00, 0x04}},
+       }(),
+       1,
+       {0x00, 0x04}},
   };
   for (const auto& c : cases) {
     Harness h(c.config);

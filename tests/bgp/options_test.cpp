@@ -15,8 +15,12 @@
 namespace vipd::bgp {
 namespace {
 
-net::IpAddress ip(std::string_view t) { return *net::IpAddress::parse(t); }
-net::Prefix pfx(std::string_view t) { return *net::Prefix::parse(t); }
+net::IpAddress ip(std::string_view t) {
+  return *net::IpAddress::parse(t);
+}
+net::Prefix pfx(std::string_view t) {
+  return *net::Prefix::parse(t);
+}
 
 config::Peer peer(std::uint32_t peer_asn = 64512) {
   config::Peer p;
@@ -27,7 +31,8 @@ config::Peer peer(std::uint32_t peer_asn = 64512) {
   return p;
 }
 
-config::Model model_with(std::vector<config::BgpAdvertisement> advs_a, std::vector<config::BgpAdvertisement> advs_b) {
+config::Model model_with(std::vector<config::BgpAdvertisement> advs_a,
+                         std::vector<config::BgpAdvertisement> advs_b) {
   config::Model m;
   m.peers = {peer()};
   config::Pool a;
@@ -42,7 +47,8 @@ config::Model model_with(std::vector<config::BgpAdvertisement> advs_a, std::vect
 }
 
 pool::Assignment vip(std::string pool_name, std::string_view address) {
-  return pool::Assignment{"svc-" + std::string(address), std::move(pool_name), config::Protocol::bgp, ip(address), false};
+  return pool::Assignment{"svc-" + std::string(address), std::move(pool_name), config::Protocol::bgp,
+                          ip(address), false};
 }
 
 UpdateMessage parse_update_bytes(const Bytes& bytes) {
@@ -65,7 +71,8 @@ TEST(Origin, ComesFromTheAdvertisementAndDefaultsToIncomplete) {
   EXPECT_EQ(route_attributes(t[0], 64512, true, ip("10.99.0.2"), std::nullopt).origin, Origin::igp);
   EXPECT_EQ(route_attributes(t[1], 64512, false, ip("10.99.0.2"), std::nullopt).origin, Origin::egp);
 
-  const AdvertPlan defaults(model_with({}, {config::BgpAdvertisement{}}), {vip("a", "10.0.0.1"), vip("b", "10.0.0.2")});
+  const AdvertPlan defaults(model_with({}, {config::BgpAdvertisement{}}),
+                            {vip("a", "10.0.0.1"), vip("b", "10.0.0.2")});
   for (const auto& r : defaults.routes_for("r1")) EXPECT_EQ(r.origin, Origin::incomplete);
 }
 
@@ -84,7 +91,8 @@ TEST(Origin, ChangedOriginIsReannouncedAndSplitsUpdates) {
   ASSERT_EQ(groups.size(), 2u);
   std::vector<Origin> on_wire;
   for (const auto& g : groups) {
-    auto msgs = build_announcements(route_attributes(g.attributes, 64512, true, ip("10.99.0.2"), std::nullopt), g.prefixes);
+    auto msgs = build_announcements(
+        route_attributes(g.attributes, 64512, true, ip("10.99.0.2"), std::nullopt), g.prefixes);
     ASSERT_TRUE(msgs);
     ASSERT_EQ(msgs->size(), 1u);
     const auto u = parse_update_bytes((*msgs)[0]);
@@ -138,7 +146,8 @@ TEST(NextHopV6, OverrideIsTheMpReachNextHopInTheUpdateBytes) {
   const auto hops = session_next_hops(p, ip("10.99.0.2"), ip("fd99::2"));
   Route r;
   r.prefix = pfx("fd00:10::1/128");
-  auto msgs = build_announcements(route_attributes(r, 64512, true, hops.v4, hops.v6), std::vector<net::Prefix>{r.prefix});
+  auto msgs = build_announcements(route_attributes(r, 64512, true, hops.v4, hops.v6),
+                                  std::vector<net::Prefix>{r.prefix});
   ASSERT_TRUE(msgs);
   ASSERT_EQ(msgs->size(), 1u);
   const Bytes& b = (*msgs)[0];

@@ -8,8 +8,12 @@
 namespace vipd::bgp {
 namespace {
 
-net::IpAddress ip(std::string_view t) { return *net::IpAddress::parse(t); }
-net::Prefix pfx(std::string_view t) { return *net::Prefix::parse(t); }
+net::IpAddress ip(std::string_view t) {
+  return *net::IpAddress::parse(t);
+}
+net::Prefix pfx(std::string_view t) {
+  return *net::Prefix::parse(t);
+}
 
 config::Peer peer(std::string name, std::string_view address, std::uint32_t asn = 64512) {
   config::Peer p;
@@ -53,8 +57,9 @@ config::Model two_peer_model() {
 
 TEST(AdvertPlan, AnnouncesOnlyBgpVipsSortedWithAdvertisementAttributes) {
   const auto m = two_peer_model();
-  const AdvertPlan plan(m, {vip("web", "pub", "192.168.10.7"), vip("api", "pub", "192.168.10.1"),
-                            vip("v6", "pub", "fd00::5"), vip("lan", "l2", "192.168.20.1", config::Protocol::layer2)});
+  const AdvertPlan plan(
+      m, {vip("web", "pub", "192.168.10.7"), vip("api", "pub", "192.168.10.1"), vip("v6", "pub", "fd00::5"),
+          vip("lan", "l2", "192.168.20.1", config::Protocol::layer2)});
   const auto& r1 = plan.routes_for("r1");
   ASSERT_EQ(r1.size(), 3u);
   EXPECT_EQ(r1[0].prefix, pfx("192.168.10.1/32"));

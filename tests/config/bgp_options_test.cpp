@@ -21,7 +21,8 @@ std::string with_peer(const std::string& extra) {
 }
 std::string with_adv(const std::string& adv) {
   return "address-pools:\n  - name: b\n    protocol: bgp\n    addresses: [192.168.10.0/24]\n"
-         "    bgp-advertisements:\n      - " + adv + "\n";
+         "    bgp-advertisements:\n      - " +
+         adv + "\n";
 }
 
 TEST(BgpOptions, DefaultsAreIncompleteNoGtsmAutomaticNextHop) {
@@ -46,8 +47,9 @@ TEST(BgpOptions, ParsesEachOriginGtsmAndNextHopV6) {
 }
 
 TEST(BgpOptions, GtsmWithoutEbgpMultihopOnEbgpIsFine) {
-  const Model m =
-      load_ok("peers:\n  - {peer-address: 10.0.0.1, peer-asn: 64513, my-asn: 64512, gtsm: yes, ebgp-multihop: false}\n");
+  const Model m = load_ok(
+      "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 64513, my-asn: 64512, gtsm: yes, ebgp-multihop: "
+      "false}\n");
   EXPECT_TRUE(m.peers[0].gtsm);
   EXPECT_EQ(m.peers[0].peer_asn, 64513u);
 }
@@ -70,40 +72,49 @@ TEST_P(BgpOptionErrors, ExactMessageAndPosition) {
 INSTANTIATE_TEST_SUITE_P(
     Table, BgpOptionErrors,
     ::testing::Values(
-        ErrorCase{"origin_unknown_value", with_adv("{origin: IGP}"),
-                  "t.yaml:6:18: error: address-pools[0].bgp-advertisements[0].origin: \"IGP\" is not a BGP origin "
-                  "(expected igp, egp or incomplete)"},
-        ErrorCase{"origin_not_scalar", with_adv("{origin: [igp]}"),
-                  "t.yaml:6:18: error: address-pools[0].bgp-advertisements[0].origin: a list is not a BGP origin "
-                  "(expected igp, egp or incomplete)"},
-        ErrorCase{"origin_misspelt", with_adv("{orign: igp}"),
-                  "t.yaml:6:10: error: address-pools[0].bgp-advertisements[0]: unknown key \"orign\" (did you mean "
-                  "\"origin\"?)"},
+        ErrorCase{
+            "origin_unknown_value", with_adv("{origin: IGP}"),
+            "t.yaml:6:18: error: address-pools[0].bgp-advertisements[0].origin: \"IGP\" is not a BGP origin "
+            "(expected igp, egp or incomplete)"},
+        ErrorCase{
+            "origin_not_scalar", with_adv("{origin: [igp]}"),
+            "t.yaml:6:18: error: address-pools[0].bgp-advertisements[0].origin: a list is not a BGP origin "
+            "(expected igp, egp or incomplete)"},
+        ErrorCase{
+            "origin_misspelt", with_adv("{orign: igp}"),
+            "t.yaml:6:10: error: address-pools[0].bgp-advertisements[0]: unknown key \"orign\" (did you mean "
+            "\"origin\"?)"},
         ErrorCase{"gtsm_not_boolean", with_peer(", gtsm: maybe"),
                   "t.yaml:2:68: error: peers[0].gtsm: \"maybe\" is not a boolean (expected true or false)"},
         ErrorCase{"gtsm_misspelt", with_peer(", gts: true"),
                   "t.yaml:2:62: error: peers[0]: unknown key \"gts\" (did you mean \"gtsm\"?)"},
-        ErrorCase{"gtsm_with_ebgp_multihop", with_peer(", ebgp-multihop: true, gtsm: true"),
-                  "t.yaml:2:89: error: peers[0].gtsm: gtsm and ebgp-multihop contradict each other (GTSM accepts "
-                  "only directly connected peers; expected one of them)"},
-        ErrorCase{"next_hop_v6_link_local", with_peer(", next-hop-v6: \"fe80::1\""),
-                  "t.yaml:2:75: error: peers[0].next-hop-v6: \"fe80::1\" is not a global IPv6 address (expected "
-                  "e.g. 2001:db8::1 or fd00::1; not link-local, loopback, multicast or IPv4)"},
-        ErrorCase{"next_hop_v6_ipv4", with_peer(", next-hop-v6: 10.0.0.2"),
-                  "t.yaml:2:75: error: peers[0].next-hop-v6: \"10.0.0.2\" is not a global IPv6 address (expected "
-                  "e.g. 2001:db8::1 or fd00::1; not link-local, loopback, multicast or IPv4)"},
-        ErrorCase{"next_hop_v6_multicast", with_peer(", next-hop-v6: \"ff02::2\""),
-                  "t.yaml:2:75: error: peers[0].next-hop-v6: \"ff02::2\" is not a global IPv6 address (expected "
-                  "e.g. 2001:db8::1 or fd00::1; not link-local, loopback, multicast or IPv4)"},
+        ErrorCase{
+            "gtsm_with_ebgp_multihop", with_peer(", ebgp-multihop: true, gtsm: true"),
+            "t.yaml:2:89: error: peers[0].gtsm: gtsm and ebgp-multihop contradict each other (GTSM accepts "
+            "only directly connected peers; expected one of them)"},
+        ErrorCase{
+            "next_hop_v6_link_local", with_peer(", next-hop-v6: \"fe80::1\""),
+            "t.yaml:2:75: error: peers[0].next-hop-v6: \"fe80::1\" is not a global IPv6 address (expected "
+            "e.g. 2001:db8::1 or fd00::1; not link-local, loopback, multicast or IPv4)"},
+        ErrorCase{
+            "next_hop_v6_ipv4", with_peer(", next-hop-v6: 10.0.0.2"),
+            "t.yaml:2:75: error: peers[0].next-hop-v6: \"10.0.0.2\" is not a global IPv6 address (expected "
+            "e.g. 2001:db8::1 or fd00::1; not link-local, loopback, multicast or IPv4)"},
+        ErrorCase{
+            "next_hop_v6_multicast", with_peer(", next-hop-v6: \"ff02::2\""),
+            "t.yaml:2:75: error: peers[0].next-hop-v6: \"ff02::2\" is not a global IPv6 address (expected "
+            "e.g. 2001:db8::1 or fd00::1; not link-local, loopback, multicast or IPv4)"},
         ErrorCase{"next_hop_v6_loopback", with_peer(", next-hop-v6: \"::1\""),
                   "t.yaml:2:75: error: peers[0].next-hop-v6: \"::1\" is not a global IPv6 address (expected "
                   "e.g. 2001:db8::1 or fd00::1; not link-local, loopback, multicast or IPv4)"},
-        ErrorCase{"next_hop_v6_v4_mapped", with_peer(", next-hop-v6: \"::ffff:10.0.0.2\""),
-                  "t.yaml:2:75: error: peers[0].next-hop-v6: \"::ffff:10.0.0.2\" is not a global IPv6 address "
-                  "(expected e.g. 2001:db8::1 or fd00::1; not link-local, loopback, multicast or IPv4)"},
-        ErrorCase{"next_hop_v6_not_an_address", with_peer(", next-hop-v6: router"),
-                  "t.yaml:2:75: error: peers[0].next-hop-v6: \"router\" is not an IP address (expected IPv4 like "
-                  "192.168.1.1 or IPv6 like fd00::1)"},
+        ErrorCase{
+            "next_hop_v6_v4_mapped", with_peer(", next-hop-v6: \"::ffff:10.0.0.2\""),
+            "t.yaml:2:75: error: peers[0].next-hop-v6: \"::ffff:10.0.0.2\" is not a global IPv6 address "
+            "(expected e.g. 2001:db8::1 or fd00::1; not link-local, loopback, multicast or IPv4)"},
+        ErrorCase{
+            "next_hop_v6_not_an_address", with_peer(", next-hop-v6: router"),
+            "t.yaml:2:75: error: peers[0].next-hop-v6: \"router\" is not an IP address (expected IPv4 like "
+            "192.168.1.1 or IPv6 like fd00::1)"},
         ErrorCase{"next_hop_v6_misspelt", with_peer(", next-hop6: \"fd00::1\""),
                   "t.yaml:2:62: error: peers[0]: unknown key \"next-hop6\" (did you mean \"next-hop-v6\"?)"}),
     [](const auto& info) { return std::string(info.param.name); });

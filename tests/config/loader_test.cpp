@@ -12,9 +12,9 @@ namespace {
 using test_util::formatted;
 using test_util::load_ok;
 
+using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using std::chrono::milliseconds;
 
 constexpr const char* kPools = R"(address-pools:
   - name: l2
@@ -45,163 +45,215 @@ TEST_P(NativeErrors, ExactMessageAndPosition) {
 INSTANTIATE_TEST_SUITE_P(
     Table, NativeErrors,
     ::testing::Values(
-        ErrorCase{"misspelt_key",
-                  "address-pools:\n  - name: a\n    protocol: layer2\n    adresses: [10.0.0.0/24]\n",
-                  "t.yaml:4:5: error: address-pools[0]: unknown key \"adresses\" (did you mean \"addresses\"?)"},
+        ErrorCase{
+            "misspelt_key",
+            "address-pools:\n  - name: a\n    protocol: layer2\n    adresses: [10.0.0.0/24]\n",
+            "t.yaml:4:5: error: address-pools[0]: unknown key \"adresses\" (did you mean \"addresses\"?)"},
         ErrorCase{"misspelt_top_level_key", "servics: []\n",
                   "t.yaml:1:1: error: unknown key \"servics\" (did you mean \"services\"?)"},
         ErrorCase{"unknown_key_without_suggestion", "interfaces: {allow: [eth0], whatever: 1}\n",
                   "t.yaml:1:29: error: interfaces: unknown key \"whatever\""},
-        ErrorCase{"bad_cidr",
-                  "address-pools:\n  - name: a\n    protocol: layer2\n    addresses:\n      - 192.168.10.0/33\n",
-                  "t.yaml:5:9: error: address-pools[0].addresses[0]: \"192.168.10.0/33\" is not an address range "
-                  "(expected a CIDR like 192.168.10.0/24, a range a-b or one address)"},
+        ErrorCase{
+            "bad_cidr",
+            "address-pools:\n  - name: a\n    protocol: layer2\n    addresses:\n      - 192.168.10.0/33\n",
+            "t.yaml:5:9: error: address-pools[0].addresses[0]: \"192.168.10.0/33\" is not an address range "
+            "(expected a CIDR like 192.168.10.0/24, a range a-b or one address)"},
         ErrorCase{"reversed_range",
                   "address-pools:\n  - {name: a, protocol: layer2, addresses: [10.0.0.9-10.0.0.1]}\n",
-                  "t.yaml:2:45: error: address-pools[0].addresses[0]: \"10.0.0.9-10.0.0.1\" is not an address range "
+                  "t.yaml:2:45: error: address-pools[0].addresses[0]: \"10.0.0.9-10.0.0.1\" is not an "
+                  "address range "
                   "(expected a CIDR like 192.168.10.0/24, a range a-b or one address)"},
-        ErrorCase{"mixed_family_range",
-                  "address-pools:\n  - {name: a, protocol: layer2, addresses: [\"10.0.0.1-fd00::1\"]}\n",
-                  "t.yaml:2:45: error: address-pools[0].addresses[0]: \"10.0.0.1-fd00::1\" is not an address range "
-                  "(expected a CIDR like 192.168.10.0/24, a range a-b or one address)"},
+        ErrorCase{
+            "mixed_family_range",
+            "address-pools:\n  - {name: a, protocol: layer2, addresses: [\"10.0.0.1-fd00::1\"]}\n",
+            "t.yaml:2:45: error: address-pools[0].addresses[0]: \"10.0.0.1-fd00::1\" is not an address range "
+            "(expected a CIDR like 192.168.10.0/24, a range a-b or one address)"},
         ErrorCase{"empty_addresses", "address-pools:\n  - {name: a, protocol: layer2, addresses: []}\n",
                   "t.yaml:2:44: error: address-pools[0].addresses: a pool needs at least one address range"},
         ErrorCase{"bad_protocol", "address-pools:\n  - {name: a, protocol: l2, addresses: [10.0.0.1]}\n",
-                  "t.yaml:2:25: error: address-pools[0].protocol: \"l2\" is not a protocol (expected layer2 or bgp)"},
+                  "t.yaml:2:25: error: address-pools[0].protocol: \"l2\" is not a protocol (expected layer2 "
+                  "or bgp)"},
         ErrorCase{"missing_protocol", "address-pools:\n  - {name: a, addresses: [10.0.0.1]}\n",
                   "t.yaml:2:5: error: address-pools[0]: missing required key \"protocol\" (layer2 or bgp)"},
-        ErrorCase{"bad_duration",
-                  "peers:\n  - peer-address: 10.0.0.1\n    peer-asn: 64512\n    my-asn: 64512\n    hold-time: 90x\n",
-                  "t.yaml:5:16: error: peers[0].hold-time: \"90x\" is not a duration (expected e.g. 90s, 1m30s, "
-                  "100ms or plain seconds)"},
-        ErrorCase{"hold_time_too_short", "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 1, hold-time: 2s}\n",
-                  "t.yaml:2:65: error: peers[0].hold-time: \"2s\" is not a valid hold time (expected 0 or 3s-65535s)"},
+        ErrorCase{
+            "bad_duration",
+            "peers:\n  - peer-address: 10.0.0.1\n    peer-asn: 64512\n    my-asn: 64512\n    hold-time: "
+            "90x\n",
+            "t.yaml:5:16: error: peers[0].hold-time: \"90x\" is not a duration (expected e.g. 90s, 1m30s, "
+            "100ms or plain seconds)"},
+        ErrorCase{"hold_time_too_short",
+                  "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 1, hold-time: 2s}\n",
+                  "t.yaml:2:65: error: peers[0].hold-time: \"2s\" is not a valid hold time (expected 0 or "
+                  "3s-65535s)"},
         ErrorCase{"keepalive_above_hold",
-                  "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 1, hold-time: 9s, keepalive-time: 10s}\n",
-                  "t.yaml:2:85: error: peers[0].keepalive-time: \"10s\" is longer than the hold time \"9s\" (expected "
+                  "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 1, hold-time: 9s, "
+                  "keepalive-time: 10s}\n",
+                  "t.yaml:2:85: error: peers[0].keepalive-time: \"10s\" is longer than the hold time \"9s\" "
+                  "(expected "
                   "keepalive-time <= hold-time)"},
         ErrorCase{"bad_asn", "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 4294967296, my-asn: 64512}\n",
-                  "t.yaml:2:40: error: peers[0].peer-asn: \"4294967296\" is not an AS number (expected 1-4294967295 "
+                  "t.yaml:2:40: error: peers[0].peer-asn: \"4294967296\" is not an AS number (expected "
+                  "1-4294967295 "
                   "or asdot like 1.10)"},
-        ErrorCase{"asn_zero", "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 0}\n",
-                  "t.yaml:2:51: error: peers[0].my-asn: \"0\" is not an AS number (expected 1-4294967295 or asdot "
-                  "like 1.10)"},
-        ErrorCase{"bad_peer_address", "peers:\n  - {peer-address: 10.0.0.256, peer-asn: 1, my-asn: 1}\n",
-                  "t.yaml:2:20: error: peers[0].peer-address: \"10.0.0.256\" is not an IP address (expected IPv4 "
-                  "like 192.168.1.1 or IPv6 like fd00::1)"},
+        ErrorCase{
+            "asn_zero", "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 0}\n",
+            "t.yaml:2:51: error: peers[0].my-asn: \"0\" is not an AS number (expected 1-4294967295 or asdot "
+            "like 1.10)"},
+        ErrorCase{
+            "bad_peer_address", "peers:\n  - {peer-address: 10.0.0.256, peer-asn: 1, my-asn: 1}\n",
+            "t.yaml:2:20: error: peers[0].peer-address: \"10.0.0.256\" is not an IP address (expected IPv4 "
+            "like 192.168.1.1 or IPv6 like fd00::1)"},
         ErrorCase{"bad_port", "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 1, peer-port: 0}\n",
                   "t.yaml:2:65: error: peers[0].peer-port: \"0\" is out of range (expected a port 1-65535)"},
-        ErrorCase{"router_id_v6", "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 1, router-id: \"::1\"}\n",
-                  "t.yaml:2:65: error: peers[0].router-id: \"::1\" is not a valid router ID (expected an IPv4 address)"},
-        ErrorCase{"priority_255",
-                  std::string(kPools) +
-                      "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 51, priority: 255, pools: [l2]}\n",
-                  "t.yaml:12:54: error: failover.vrrp[0].priority: \"255\": address owner mode is not supported "
-                  "(expected a priority 1-254)"},
-        ErrorCase{"priority_zero",
-                  std::string(kPools) +
-                      "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 51, priority: 0, pools: [l2]}\n",
-                  "t.yaml:12:54: error: failover.vrrp[0].priority: \"0\" is out of range (expected a priority 1-254)"},
+        ErrorCase{"router_id_v6",
+                  "peers:\n  - {peer-address: 10.0.0.1, peer-asn: 1, my-asn: 1, router-id: \"::1\"}\n",
+                  "t.yaml:2:65: error: peers[0].router-id: \"::1\" is not a valid router ID (expected an "
+                  "IPv4 address)"},
+        ErrorCase{
+            "priority_255",
+            std::string(kPools) + "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 51, priority: "
+                                  "255, pools: [l2]}\n",
+            "t.yaml:12:54: error: failover.vrrp[0].priority: \"255\": address owner mode is not supported "
+            "(expected a priority 1-254)"},
+        ErrorCase{
+            "priority_zero",
+            std::string(kPools) +
+                "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 51, priority: 0, pools: [l2]}\n",
+            "t.yaml:12:54: error: failover.vrrp[0].priority: \"0\" is out of range (expected a priority "
+            "1-254)"},
         ErrorCase{"vrid_out_of_range",
                   std::string(kPools) + "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 256}\n",
-                  "t.yaml:12:40: error: failover.vrrp[0].vrid: \"256\" is out of range (expected a virtual router ID "
+                  "t.yaml:12:40: error: failover.vrrp[0].vrid: \"256\" is out of range (expected a virtual "
+                  "router ID "
                   "1-255)"},
-        ErrorCase{"advert_interval_not_centiseconds",
-                  std::string(kPools) +
-                      "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 5, advert-interval: 105ms}\n",
-                  "t.yaml:12:60: error: failover.vrrp[0].advert-interval: \"105ms\" is not a VRRP advert interval "
-                  "(expected 10ms-40.95s in steps of 10ms)"},
-        ErrorCase{"advert_interval_too_long",
-                  std::string(kPools) +
-                      "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 5, advert-interval: 41s}\n",
-                  "t.yaml:12:60: error: failover.vrrp[0].advert-interval: \"41s\" is not a VRRP advert interval "
-                  "(expected 10ms-40.95s in steps of 10ms)"},
+        ErrorCase{
+            "advert_interval_not_centiseconds",
+            std::string(kPools) +
+                "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 5, advert-interval: 105ms}\n",
+            "t.yaml:12:60: error: failover.vrrp[0].advert-interval: \"105ms\" is not a VRRP advert interval "
+            "(expected 10ms-40.95s in steps of 10ms)"},
+        ErrorCase{
+            "advert_interval_too_long",
+            std::string(kPools) +
+                "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 5, advert-interval: 41s}\n",
+            "t.yaml:12:60: error: failover.vrrp[0].advert-interval: \"41s\" is not a VRRP advert interval "
+            "(expected 10ms-40.95s in steps of 10ms)"},
         ErrorCase{"vrrp_pool_unknown",
-                  std::string(kPools) + "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 5, pools: [l3]}\n",
-                  "t.yaml:12:51: error: failover.vrrp[0].pools[0]: pool \"l3\" does not exist (known pools: l2, b)"},
-        ErrorCase{"vrrp_pool_is_bgp",
-                  std::string(kPools) + "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 5, pools: [b]}\n",
-                  "t.yaml:12:51: error: failover.vrrp[0].pools[0]: pool \"b\" has protocol bgp (expected a layer2 "
-                  "pool: VRRP decides who answers ARP/NDP)"},
+                  std::string(kPools) +
+                      "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 5, pools: [l3]}\n",
+                  "t.yaml:12:51: error: failover.vrrp[0].pools[0]: pool \"l3\" does not exist (known pools: "
+                  "l2, b)"},
+        ErrorCase{
+            "vrrp_pool_is_bgp",
+            std::string(kPools) +
+                "failover:\n  vrrp:\n    - {name: g, interface: eth1, vrid: 5, pools: [b]}\n",
+            "t.yaml:12:51: error: failover.vrrp[0].pools[0]: pool \"b\" has protocol bgp (expected a layer2 "
+            "pool: VRRP decides who answers ARP/NDP)"},
         ErrorCase{"unknown_pool_reference", std::string(kPools) + "services:\n  - {name: web, pool: l3}\n",
                   "t.yaml:11:23: error: services[0].pool: pool \"l3\" does not exist (known pools: l2, b)"},
-        ErrorCase{"bad_service_address", std::string(kPools) + "services:\n  - {name: web, pool: l2, address: 1.2.3}\n",
-                  "t.yaml:11:36: error: services[0].address: \"1.2.3\" is not an IP address (expected IPv4 like "
-                  "192.168.1.1 or IPv6 like fd00::1)"},
-        ErrorCase{"duplicate_pool_in_file",
-                  "address-pools:\n  - {name: a, protocol: layer2, addresses: [10.0.0.1]}\n"
-                  "  - {name: a, protocol: layer2, addresses: [10.0.0.2]}\n",
-                  "t.yaml:3:12: error: address-pools[1]: duplicate pool name \"a\" (first defined at t.yaml:2:12)"},
-        ErrorCase{"duplicate_service", std::string(kPools) + "services:\n  - {name: web, pool: l2}\n  - {name: web, pool: b}\n",
-                  "t.yaml:12:12: error: services[1]: duplicate service name \"web\" (first defined at t.yaml:11:12)"},
-        ErrorCase{"duplicate_key", "log-level: info\nlog-level: debug\n", "t.yaml:2:1: error: duplicate key \"log-level\""},
-        ErrorCase{"bad_bool", "address-pools:\n  - {name: a, protocol: layer2, addresses: [10.0.0.1], auto-assign: maybe}\n",
-                  "t.yaml:2:69: error: address-pools[0].auto-assign: \"maybe\" is not a boolean (expected true or false)"},
-        ErrorCase{"aggregation_length",
-                  "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [10.0.0.0/24]\n"
-                  "    bgp-advertisements:\n      - aggregation-length: 33\n",
-                  "t.yaml:6:29: error: address-pools[0].bgp-advertisements[0].aggregation-length: \"33\" is out of "
-                  "range (expected a prefix length 0-32)"},
+        ErrorCase{
+            "bad_service_address",
+            std::string(kPools) + "services:\n  - {name: web, pool: l2, address: 1.2.3}\n",
+            "t.yaml:11:36: error: services[0].address: \"1.2.3\" is not an IP address (expected IPv4 like "
+            "192.168.1.1 or IPv6 like fd00::1)"},
+        ErrorCase{
+            "duplicate_pool_in_file",
+            "address-pools:\n  - {name: a, protocol: layer2, addresses: [10.0.0.1]}\n"
+            "  - {name: a, protocol: layer2, addresses: [10.0.0.2]}\n",
+            "t.yaml:3:12: error: address-pools[1]: duplicate pool name \"a\" (first defined at t.yaml:2:12)"},
+        ErrorCase{"duplicate_service",
+                  std::string(kPools) + "services:\n  - {name: web, pool: l2}\n  - {name: web, pool: b}\n",
+                  "t.yaml:12:12: error: services[1]: duplicate service name \"web\" (first defined at "
+                  "t.yaml:11:12)"},
+        ErrorCase{"duplicate_key", "log-level: info\nlog-level: debug\n",
+                  "t.yaml:2:1: error: duplicate key \"log-level\""},
+        ErrorCase{
+            "bad_bool",
+            "address-pools:\n  - {name: a, protocol: layer2, addresses: [10.0.0.1], auto-assign: maybe}\n",
+            "t.yaml:2:69: error: address-pools[0].auto-assign: \"maybe\" is not a boolean (expected true or "
+            "false)"},
+        ErrorCase{
+            "aggregation_length",
+            "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [10.0.0.0/24]\n"
+            "    bgp-advertisements:\n      - aggregation-length: 33\n",
+            "t.yaml:6:29: error: address-pools[0].bgp-advertisements[0].aggregation-length: \"33\" is out of "
+            "range (expected a prefix length 0-32)"},
         ErrorCase{"aggregation_length_v6",
                   "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [10.0.0.0/24]\n"
                   "    bgp-advertisements:\n      - aggregation-length-v6: 129\n",
-                  "t.yaml:6:32: error: address-pools[0].bgp-advertisements[0].aggregation-length-v6: \"129\" is out "
+                  "t.yaml:6:32: error: address-pools[0].bgp-advertisements[0].aggregation-length-v6: \"129\" "
+                  "is out "
                   "of range (expected a prefix length 0-128)"},
-        ErrorCase{"aggregation_wider_than_pool_block",
-                  "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [10.0.0.0/24, 10.0.1.0/28]\n"
-                  "    bgp-advertisements:\n      - aggregation-length: 24\n",
-                  "t.yaml:6:29: error: address-pools[0].bgp-advertisements[0].aggregation-length: \"24\" is shorter "
-                  "than prefix length 28 of \"10.0.1.0/28\" in pool \"a\" (expected 28-32: an aggregate may not be "
-                  "wider than the pool's address blocks)"},
-        ErrorCase{"aggregation_wider_than_range_block",
-                  "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [\"fd00::1-fd00::6\"]\n"
-                  "    bgp-advertisements:\n      - {aggregation-length-v6: 127}\n",
-                  "t.yaml:6:33: error: address-pools[0].bgp-advertisements[0].aggregation-length-v6: \"127\" is "
-                  "shorter than prefix length 128 of \"fd00::1-fd00::6\" in pool \"a\" (expected 128: an "
-                  "aggregate may not be wider than the pool's address blocks)"},
-        ErrorCase{"unknown_community",
-                  "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [10.0.0.0/24]\n"
-                  "    bgp-advertisements:\n      - communities: [no-exprot]\n",
-                  "t.yaml:6:23: error: address-pools[0].bgp-advertisements[0].communities[0]: \"no-exprot\" is not a "
-                  "community (expected a:b with each 0-65535, large:a:b:c, a well-known name like no-export, or an "
-                  "alias from bgp-communities / Community)"},
-        ErrorCase{"bad_alias_value", "bgp-communities:\n  mine: \"1:65536\"\n",
-                  "t.yaml:2:9: error: bgp-communities.mine: \"1:65536\" is not a community (expected a:b with each "
-                  "0-65535, large:a:b:c, or a well-known name like no-export)"},
-        ErrorCase{"advertisement_peer_unknown",
-                  "peers: [{peer-address: 10.0.0.1, peer-asn: 1, my-asn: 1}]\n"
-                  "address-pools:\n  - {name: c, protocol: bgp, addresses: [10.9.0.0/24],\n"
-                  "     bgp-advertisements: [{peers: [10.0.0.1, 10.0.0.7]}]}\n",
-                  "t.yaml:4:46: error: address-pools[0].bgp-advertisements[0].peers[1]: peer \"10.0.0.7\" does not "
-                  "exist (expected a peer name or peer-address)"},
-        ErrorCase{"bgp_advertisements_on_layer2",
-                  "address-pools:\n  - {name: a, protocol: layer2, addresses: [10.0.0.1], bgp-advertisements: [{}]}\n",
-                  "t.yaml:2:76: error: address-pools[0].bgp-advertisements: bgp-advertisements are only allowed in "
-                  "pools with protocol bgp"},
+        ErrorCase{
+            "aggregation_wider_than_pool_block",
+            "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [10.0.0.0/24, 10.0.1.0/28]\n"
+            "    bgp-advertisements:\n      - aggregation-length: 24\n",
+            "t.yaml:6:29: error: address-pools[0].bgp-advertisements[0].aggregation-length: \"24\" is "
+            "shorter "
+            "than prefix length 28 of \"10.0.1.0/28\" in pool \"a\" (expected 28-32: an aggregate may not be "
+            "wider than the pool's address blocks)"},
+        ErrorCase{
+            "aggregation_wider_than_range_block",
+            "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [\"fd00::1-fd00::6\"]\n"
+            "    bgp-advertisements:\n      - {aggregation-length-v6: 127}\n",
+            "t.yaml:6:33: error: address-pools[0].bgp-advertisements[0].aggregation-length-v6: \"127\" is "
+            "shorter than prefix length 128 of \"fd00::1-fd00::6\" in pool \"a\" (expected 128: an "
+            "aggregate may not be wider than the pool's address blocks)"},
+        ErrorCase{
+            "unknown_community",
+            "address-pools:\n  - name: a\n    protocol: bgp\n    addresses: [10.0.0.0/24]\n"
+            "    bgp-advertisements:\n      - communities: [no-exprot]\n",
+            "t.yaml:6:23: error: address-pools[0].bgp-advertisements[0].communities[0]: \"no-exprot\" is not "
+            "a "
+            "community (expected a:b with each 0-65535, large:a:b:c, a well-known name like no-export, or an "
+            "alias from bgp-communities / Community)"},
+        ErrorCase{
+            "bad_alias_value", "bgp-communities:\n  mine: \"1:65536\"\n",
+            "t.yaml:2:9: error: bgp-communities.mine: \"1:65536\" is not a community (expected a:b with each "
+            "0-65535, large:a:b:c, or a well-known name like no-export)"},
+        ErrorCase{
+            "advertisement_peer_unknown",
+            "peers: [{peer-address: 10.0.0.1, peer-asn: 1, my-asn: 1}]\n"
+            "address-pools:\n  - {name: c, protocol: bgp, addresses: [10.9.0.0/24],\n"
+            "     bgp-advertisements: [{peers: [10.0.0.1, 10.0.0.7]}]}\n",
+            "t.yaml:4:46: error: address-pools[0].bgp-advertisements[0].peers[1]: peer \"10.0.0.7\" does not "
+            "exist (expected a peer name or peer-address)"},
+        ErrorCase{
+            "bgp_advertisements_on_layer2",
+            "address-pools:\n  - {name: a, protocol: layer2, addresses: [10.0.0.1], bgp-advertisements: "
+            "[{}]}\n",
+            "t.yaml:2:76: error: address-pools[0].bgp-advertisements: bgp-advertisements are only allowed in "
+            "pools with protocol bgp"},
         ErrorCase{"bad_regex", "interfaces: {allow: [\"re:eth(\"]}\n",
-                  "t.yaml:1:22: error: interfaces.allow[0]: \"re:eth(\" is not a valid regular expression (expected "
+                  "t.yaml:1:22: error: interfaces.allow[0]: \"re:eth(\" is not a valid regular expression "
+                  "(expected "
                   "re:<ECMAScript regex>, at most 256 characters)"},
         ErrorCase{"wrong_type_list", "interfaces: {deny: docker0}\n",
                   "t.yaml:1:20: error: interfaces.deny: expected a list, got \"docker0\""},
         ErrorCase{"wrong_type_map", "gratuitous: [1, 2]\n",
                   "t.yaml:1:13: error: gratuitous: expected a mapping, got a list"},
         ErrorCase{"gratuitous_interval", "gratuitous: {count: 3, interval: 5ms}\n",
-                  "t.yaml:1:34: error: gratuitous.interval: \"5ms\" is out of range (expected an interval 10ms-60s)"},
+                  "t.yaml:1:34: error: gratuitous.interval: \"5ms\" is out of range (expected an interval "
+                  "10ms-60s)"},
         ErrorCase{"metrics_listen", "metrics: {listen: \"localhost:9477\"}\n",
                   "t.yaml:1:19: error: metrics.listen: \"localhost:9477\" is not a listen address (expected "
                   "address:port like 127.0.0.1:9477 or [::1]:9477, or \"\" to disable)"},
         ErrorCase{"control_relative", "control: {socket: vipd.sock}\n",
-                  "t.yaml:1:19: error: control.socket: \"vipd.sock\" is not a socket path (expected an absolute path, "
+                  "t.yaml:1:19: error: control.socket: \"vipd.sock\" is not a socket path (expected an "
+                  "absolute path, "
                   "at most 107 characters)"},
-        ErrorCase{"log_level", "log-level: loud\n",
-                  "t.yaml:1:12: error: log-level: \"loud\" is not a log level (expected trace, debug, info, warn, "
-                  "error, critical or off)"},
-        ErrorCase{"top_level_not_map", "- a\n- b\n",
-                  "t.yaml:1:1: error: expected a mapping of configuration sections at the top level, got a list"},
-        ErrorCase{"scalar_section_twice_in_one_file", "gratuitous: {count: 3}\n---\ngratuitous: {count: 4}\n",
-                  "t.yaml:3:13: error: gratuitous: section \"gratuitous\" is already given at t.yaml:1:13 (each of "
-                  "interfaces, gratuitous, control, metrics, local-delivery, log-level may appear once across all "
-                  "files)"},
+        ErrorCase{
+            "log_level", "log-level: loud\n",
+            "t.yaml:1:12: error: log-level: \"loud\" is not a log level (expected trace, debug, info, warn, "
+            "error, critical or off)"},
+        ErrorCase{
+            "top_level_not_map", "- a\n- b\n",
+            "t.yaml:1:1: error: expected a mapping of configuration sections at the top level, got a list"},
+        ErrorCase{
+            "scalar_section_twice_in_one_file", "gratuitous: {count: 3}\n---\ngratuitous: {count: 4}\n",
+            "t.yaml:3:13: error: gratuitous: section \"gratuitous\" is already given at t.yaml:1:13 (each of "
+            "interfaces, gratuitous, control, metrics, local-delivery, log-level may appear once across all "
+            "files)"},
         ErrorCase{"syntax_error", "address-pools:\n  - name: [a,\n    protocol: bgp\n",
                   "t.yaml:4:1: error: invalid YAML: end of sequence flow not found"},
         ErrorCase{"syntax_error_bad_indent", "interfaces:\n  allow: [eth0]\n deny: [x]\n",
@@ -227,8 +279,10 @@ TEST(NativeErrors, ReportsEveryErrorNotOnlyTheFirst) {
 TEST(NativeErrors, MisspeltRequiredKeyIsNotAlsoReportedMissing) {
   auto r = load_text("t.yaml", "address-pools:\n  - {name: a, protocl: layer2, addresses: [10.0.0.1]}\n");
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(formatted(r.error()),
-              ElementsAre("t.yaml:2:15: error: address-pools[0]: unknown key \"protocl\" (did you mean \"protocol\"?)"));
+  EXPECT_THAT(
+      formatted(r.error()),
+      ElementsAre(
+          "t.yaml:2:15: error: address-pools[0]: unknown key \"protocl\" (did you mean \"protocol\"?)"));
 }
 
 TEST(NativeValid, FullSketchLoadsIntoTheModel) {
@@ -376,12 +430,14 @@ TEST(NativeValid, PeerWarningsForFieldsVipdCannotHonour) {
                      "     node-selectors: [{match-labels: {a: b}}]}\n"
                      "bfd-profiles:\n  - {name: fast}\n");
   ASSERT_TRUE(r.ok());
-  EXPECT_THAT(formatted(r->warnings),
-              ElementsAre("t.yaml:2:67: warning: peers[0].bfd-profile: BFD is not supported by vipd; bfd-profile "
-                          "\"fast\" is ignored",
-                          "t.yaml:3:22: warning: peers[0].node-selectors: ignored: vipd runs standalone on this node, "
-                          "node-selectors do not apply",
-                          "t.yaml:5:3: warning: bfd-profiles: BFD is not supported by vipd; bfd-profiles are ignored"));
+  EXPECT_THAT(
+      formatted(r->warnings),
+      ElementsAre(
+          "t.yaml:2:67: warning: peers[0].bfd-profile: BFD is not supported by vipd; bfd-profile "
+          "\"fast\" is ignored",
+          "t.yaml:3:22: warning: peers[0].node-selectors: ignored: vipd runs standalone on this node, "
+          "node-selectors do not apply",
+          "t.yaml:5:3: warning: bfd-profiles: BFD is not supported by vipd; bfd-profiles are ignored"));
 }
 
 TEST(RoundTrip, NativeLoadPrintLoadIsEqual) {
@@ -417,7 +473,8 @@ metrics: {listen: ""}
   EXPECT_EQ(second.services[0].name, "true");
   EXPECT_EQ(second.services[1].name, "~");
   EXPECT_EQ(second.pools[1].addresses[1].range, first.pools[1].addresses[1].range);
-  EXPECT_EQ(second.pools[1].bgp_advertisements[0].communities, first.pools[1].bgp_advertisements[0].communities);
+  EXPECT_EQ(second.pools[1].bgp_advertisements[0].communities,
+            first.pools[1].bgp_advertisements[0].communities);
   EXPECT_THAT(second.pools[1].bgp_advertisements[0].large_communities, ElementsAre(LargeCommunity{1, 2, 3}));
   EXPECT_EQ(second.failover.vrrp[0].advert_interval, milliseconds(30));
   EXPECT_EQ(second.metrics.listen, "");
@@ -436,10 +493,13 @@ TEST(Robustness, InvalidUtf8InAStringIsAnError) {
   // Found by the fuzzer: such a name printed back as U+FFFD and no longer round-tripped.
   auto r = load_text("t.yaml", "control: {socket: \"/run/v\xff\xfe.sock\"}\n");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error()[0].format(), "t.yaml:1:19: error: control.socket: \"/run/v\\xff\\xfe.sock\" is not valid UTF-8 text");
-  EXPECT_TRUE(load_text("t.yaml", "services: [{name: \"caf\xc3\xa9\", pool: p}]\n"
-                                  "address-pools: [{name: p, protocol: layer2, addresses: [10.0.0.1]}]\n").ok());
-  EXPECT_FALSE(load_text("t.yaml", "services: [{name: \"\xc0\xaf\", pool: p}]\n").ok());  // overlong '/'
+  EXPECT_EQ(r.error()[0].format(),
+            "t.yaml:1:19: error: control.socket: \"/run/v\\xff\\xfe.sock\" is not valid UTF-8 text");
+  EXPECT_TRUE(load_text("t.yaml",
+                        "services: [{name: \"caf\xc3\xa9\", pool: p}]\n"
+                        "address-pools: [{name: p, protocol: layer2, addresses: [10.0.0.1]}]\n")
+                  .ok());
+  EXPECT_FALSE(load_text("t.yaml", "services: [{name: \"\xc0\xaf\", pool: p}]\n").ok());      // overlong '/'
   EXPECT_FALSE(load_text("t.yaml", "services: [{name: \"\xed\xa0\x80\", pool: p}]\n").ok());  // surrogate
 }
 

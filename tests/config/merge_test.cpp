@@ -53,30 +53,39 @@ TEST_F(MergeTest, ListsMergeAcrossFilesAndReferencesResolveAcrossThem) {
   EXPECT_EQ(m.pools[1].name, "p2");
   EXPECT_EQ(m.pools[1].where.file, b);
   EXPECT_EQ(m.peers.size(), 2u);
-  EXPECT_THAT(m.pools[0].bgp_advertisements[0].communities, ElementsAre((1u << 16) | 2u));  // alias from b.yaml
+  EXPECT_THAT(m.pools[0].bgp_advertisements[0].communities,
+              ElementsAre((1u << 16) | 2u));  // alias from b.yaml
   EXPECT_EQ(m.gratuitous.count, 2);
   EXPECT_EQ(m.log_level, "warn");
   EXPECT_EQ(m.services.size(), 1u);
 }
 
 TEST_F(MergeTest, DuplicatePoolAcrossFilesNamesBothLocations) {
-  const auto a = write("a.yaml", "address-pools:\n  - {name: p, protocol: layer2, addresses: [10.0.0.0/24]}\n");
-  const auto b = write("b.yaml", "\naddress-pools:\n  - name: p\n    protocol: layer2\n    addresses: [10.0.1.0/24]\n");
-  auto r = load_files({a, b});
-  ASSERT_FALSE(r.ok());
-  EXPECT_THAT(formatted(r.error()), ElementsAre(b + ":3:11: error: address-pools[0]: duplicate pool name \"p\" (first "
-                                                    "defined at " + a + ":2:12)"));
-}
-
-TEST_F(MergeTest, DuplicatePeerAndCommunityAcrossFiles) {
-  const auto a = write("a.yaml", "peers: [{peer-address: 10.1.0.1, peer-asn: 1, my-asn: 1}]\nbgp-communities: {c: \"1:1\"}\n");
-  const auto b = write("b.yaml", "peers: [{peer-address: 10.1.0.1, peer-asn: 2, my-asn: 1}]\nbgp-communities: {c: \"1:2\"}\n");
+  const auto a =
+      write("a.yaml", "address-pools:\n  - {name: p, protocol: layer2, addresses: [10.0.0.0/24]}\n");
+  const auto b =
+      write("b.yaml", "\naddress-pools:\n  - name: p\n    protocol: layer2\n    addresses: [10.0.1.0/24]\n");
   auto r = load_files({a, b});
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(formatted(r.error()),
-              ElementsAre(b + ":1:9: error: peers[0]: duplicate peer name \"10.1.0.1\" (first defined at " + a + ":1:9)",
-                          b + ":2:22: error: bgp-communities.c: community alias \"c\" is already defined at " + a +
-                              ":2:22"));
+              ElementsAre(b +
+                          ":3:11: error: address-pools[0]: duplicate pool name \"p\" (first "
+                          "defined at " +
+                          a + ":2:12)"));
+}
+
+TEST_F(MergeTest, DuplicatePeerAndCommunityAcrossFiles) {
+  const auto a = write(
+      "a.yaml", "peers: [{peer-address: 10.1.0.1, peer-asn: 1, my-asn: 1}]\nbgp-communities: {c: \"1:1\"}\n");
+  const auto b = write(
+      "b.yaml", "peers: [{peer-address: 10.1.0.1, peer-asn: 2, my-asn: 1}]\nbgp-communities: {c: \"1:2\"}\n");
+  auto r = load_files({a, b});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(
+      formatted(r.error()),
+      ElementsAre(
+          b + ":1:9: error: peers[0]: duplicate peer name \"10.1.0.1\" (first defined at " + a + ":1:9)",
+          b + ":2:22: error: bgp-communities.c: community alias \"c\" is already defined at " + a + ":2:22"));
 }
 
 TEST_F(MergeTest, ScalarSectionInTwoFilesIsAnError) {
@@ -84,10 +93,11 @@ TEST_F(MergeTest, ScalarSectionInTwoFilesIsAnError) {
   const auto b = write("b.yaml", "log-level: info\ninterfaces: {deny: [\"veth*\"]}\n");
   auto r = load_files({a, b});
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(formatted(r.error()),
-              ElementsAre(b + ":2:13: error: interfaces: section \"interfaces\" is already given at " + a +
-                          ":1:13 (each of interfaces, gratuitous, control, metrics, local-delivery, log-level may "
-                          "appear once across all files)"));
+  EXPECT_THAT(
+      formatted(r.error()),
+      ElementsAre(b + ":2:13: error: interfaces: section \"interfaces\" is already given at " + a +
+                  ":1:13 (each of interfaces, gratuitous, control, metrics, local-delivery, log-level may "
+                  "appear once across all files)"));
 }
 
 TEST_F(MergeTest, UnreadableFileIsReportedAndOthersStillChecked) {
@@ -95,10 +105,11 @@ TEST_F(MergeTest, UnreadableFileIsReportedAndOthersStillChecked) {
   const auto missing = (dir_ / "missing.yaml").string();
   auto r = load_files({missing, a});
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(formatted(r.error()),
-              ElementsAre(missing + ": error: cannot read \"" + missing + "\": No such file or directory",
-                          a + ":1:12: error: log-level: \"nope\" is not a log level (expected trace, debug, info, "
-                              "warn, error, critical or off)"));
+  EXPECT_THAT(
+      formatted(r.error()),
+      ElementsAre(missing + ": error: cannot read \"" + missing + "\": No such file or directory",
+                  a + ":1:12: error: log-level: \"nope\" is not a log level (expected trace, debug, info, "
+                      "warn, error, critical or off)"));
   auto d = load_files({dir_.string()});
   ASSERT_FALSE(d.ok());
   EXPECT_THAT(d.error()[0].message, HasSubstr("is a directory"));

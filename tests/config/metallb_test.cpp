@@ -76,9 +76,10 @@ TEST(MetalLbConfigMap, ErrorInsideDataConfigPointsIntoTheOuterFile) {
   auto r = load_text("cm.yaml", text);
   ASSERT_FALSE(r.ok());
   // Outer line 24 is "          - 192.168.20.0/33": 4 spaces of block indentation + inner column 9.
-  EXPECT_THAT(formatted(r.error()),
-              ElementsAre("cm.yaml:24:13: error: address-pools[1].addresses[0]: \"192.168.20.0/33\" is not an "
-                          "address range (expected a CIDR like 192.168.10.0/24, a range a-b or one address)"));
+  EXPECT_THAT(
+      formatted(r.error()),
+      ElementsAre("cm.yaml:24:13: error: address-pools[1].addresses[0]: \"192.168.20.0/33\" is not an "
+                  "address range (expected a CIDR like 192.168.10.0/24, a range a-b or one address)"));
 }
 
 TEST(MetalLbConfigMap, SyntaxErrorInsideDataConfigPointsIntoTheOuterFile) {
@@ -95,7 +96,8 @@ TEST(MetalLbConfigMap, SyntaxErrorInsideDataConfigPointsIntoTheOuterFile) {
   ASSERT_FALSE(r.ok());
   // Inner text: line 0 empty, line 1 "address-pools:", line 2 "- name: [x,", error at inner 3:0
   // (end of text) -> outer line 5 + 3 + 1 = 9, column 6 + 0 + 1 = 7.
-  EXPECT_THAT(formatted(r.error()), ElementsAre("cm.yaml:9:7: error: invalid YAML: end of sequence flow not found"));
+  EXPECT_THAT(formatted(r.error()),
+              ElementsAre("cm.yaml:9:7: error: invalid YAML: end of sequence flow not found"));
 }
 
 TEST(MetalLbConfigMap, UnknownInnerKeysAreWarningsWithSuggestions) {
@@ -112,14 +114,16 @@ TEST(MetalLbConfigMap, UnknownInnerKeysAreWarningsWithSuggestions) {
       "      avoid-buggy-ip: true\n";
   auto r = load_text("cm.yaml", text);
   ASSERT_TRUE(r.ok());
-  EXPECT_THAT(formatted(r->warnings),
-              ElementsAre("cm.yaml:10:7: warning: address-pools[0]: unknown key \"avoid-buggy-ip\" (did you mean "
-                          "\"avoid-buggy-ips\"?), ignored"));
+  EXPECT_THAT(
+      formatted(r->warnings),
+      ElementsAre("cm.yaml:10:7: warning: address-pools[0]: unknown key \"avoid-buggy-ip\" (did you mean "
+                  "\"avoid-buggy-ips\"?), ignored"));
 }
 
 TEST(MetalLbConfigMap, QuotedConfigPointsAtTheValue) {
   const std::string text =
-      "kind: ConfigMap\napiVersion: v1\ndata:\n  config: \"address-pools:\\n- {name: a, protocol: x, addresses: [10.0.0.1]}\"\n";
+      "kind: ConfigMap\napiVersion: v1\ndata:\n  config: \"address-pools:\\n- {name: a, protocol: x, "
+      "addresses: [10.0.0.1]}\"\n";
   auto r = load_text("cm.yaml", text);
   ASSERT_FALSE(r.ok());
   ASSERT_EQ(r.error().size(), 1u);
@@ -139,24 +143,28 @@ TEST(MetalLbCrds, LoadTheSeedSetupWithAdvertisements) {
   const auto& a = m.pools[0].bgp_advertisements[0];
   EXPECT_EQ(a.aggregation_length, 32);
   EXPECT_EQ(a.localpref, 100u);
-  EXPECT_THAT(a.communities, ElementsAre((64512u << 16) | 100u, 0xFFFFFF02u));  // alias vpn-only, no-advertise
+  EXPECT_THAT(a.communities,
+              ElementsAre((64512u << 16) | 100u, 0xFFFFFF02u));  // alias vpn-only, no-advertise
   EXPECT_THAT(a.large_communities, ElementsAre(LargeCommunity{64512, 1, 2}));
   EXPECT_THAT(a.peers, ElementsAre("core-router"));
   EXPECT_EQ(m.communities.at("vpn-only"), "64512:100");
-  EXPECT_THAT(formatted(r.warnings),
-              ElementsAre(kData + "/metallb-crds.yaml:65:5: warning: L2Advertisement/layer2.spec.nodeSelectors: "
-                                  "ignored: vipd runs standalone on this node, nodeSelectors do not apply"));
+  EXPECT_THAT(
+      formatted(r.warnings),
+      ElementsAre(kData + "/metallb-crds.yaml:65:5: warning: L2Advertisement/layer2.spec.nodeSelectors: "
+                          "ignored: vipd runs standalone on this node, nodeSelectors do not apply"));
 }
 
 constexpr const char* kPool =
-    "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p}\nspec: {addresses: [10.0.0.0/24]}\n";
+    "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p}\nspec: {addresses: "
+    "[10.0.0.0/24]}\n";
 
 TEST(MetalLbCrds, AdvertisementWithoutPoolListAppliesToAllPools) {
-  const std::string text = std::string(kPool) +
-                           "---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: q}\n"
-                           "spec: {addresses: [\"fd00::/120\"]}\n"
-                           "---\napiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: all}\n"
-                           "spec: {aggregationLengthV6: 120}\n";
+  const std::string text =
+      std::string(kPool) +
+      "---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: q}\n"
+      "spec: {addresses: [\"fd00::/120\"]}\n"
+      "---\napiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: all}\n"
+      "spec: {aggregationLengthV6: 120}\n";
   auto r = load_text("c.yaml", text);
   ASSERT_TRUE(r.ok()) << r.error()[0].format();
   ASSERT_EQ(r->model.pools.size(), 2u);
@@ -171,23 +179,27 @@ TEST(MetalLbCrds, PoolWithoutAdvertisementWarns) {
   auto r = load_text("c.yaml", kPool);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->model.pools[0].protocol, Protocol::layer2);
-  EXPECT_THAT(formatted(r->warnings),
-              ElementsAre("c.yaml:3:18: warning: IPAddressPool/p: pool \"p\" has no advertisement: it is not announced"));
+  EXPECT_THAT(
+      formatted(r->warnings),
+      ElementsAre(
+          "c.yaml:3:18: warning: IPAddressPool/p: pool \"p\" has no advertisement: it is not announced"));
 }
 
 TEST(MetalLbCrds, BothL2AndBgpKeepsLayer2WithAWarning) {
-  const std::string text = std::string(kPool) +
-                           "---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l}\n"
-                           "---\napiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: b}\n"
-                           "spec: {ipAddressPools: [p]}\n";
+  const std::string text =
+      std::string(kPool) +
+      "---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l}\n"
+      "---\napiVersion: metallb.io/v1beta1\nkind: BGPAdvertisement\nmetadata: {name: b}\n"
+      "spec: {ipAddressPools: [p]}\n";
   auto r = load_text("c.yaml", text);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->model.pools[0].protocol, Protocol::layer2);
   EXPECT_THAT(r->model.pools[0].bgp_advertisements, IsEmpty());
-  EXPECT_THAT(formatted(r->warnings),
-              ElementsAre("c.yaml:3:18: warning: IPAddressPool/p: pool \"p\" has both an L2Advertisement and a "
-                          "BGPAdvertisement; a vipd pool has one protocol, keeping layer2 and ignoring the BGP "
-                          "advertisement"));
+  EXPECT_THAT(
+      formatted(r->warnings),
+      ElementsAre("c.yaml:3:18: warning: IPAddressPool/p: pool \"p\" has both an L2Advertisement and a "
+                  "BGPAdvertisement; a vipd pool has one protocol, keeping layer2 and ignoring the BGP "
+                  "advertisement"));
 }
 
 TEST(MetalLbCrds, OneWarningPerFieldVipdCannotHonour) {
@@ -206,20 +218,25 @@ TEST(MetalLbCrds, OneWarningPerFieldVipdCannotHonour) {
   EXPECT_THAT(
       formatted(r->warnings),
       ElementsAre(
-          "c.yaml:11:18: warning: L2Advertisement/l.spec.nodeSelectors: ignored: vipd runs standalone on this node, "
+          "c.yaml:11:18: warning: L2Advertisement/l.spec.nodeSelectors: ignored: vipd runs standalone on "
+          "this node, "
           "nodeSelectors do not apply",
-          "c.yaml:20:15: warning: BGPPeer/r.spec.bfdProfile: BFD is not supported by vipd; bfdProfile \"fast\" is "
+          "c.yaml:20:15: warning: BGPPeer/r.spec.bfdProfile: BFD is not supported by vipd; bfdProfile "
+          "\"fast\" is "
           "ignored",
           "c.yaml:21:18: warning: BGPPeer/r.spec.nodeSelectors: ignored: vipd runs standalone on this node, "
           "nodeSelectors do not apply",
-          "c.yaml:22:19: warning: BGPPeer/r.spec.passwordSecret: ignored: Kubernetes secrets are not available "
+          "c.yaml:22:19: warning: BGPPeer/r.spec.passwordSecret: ignored: Kubernetes secrets are not "
+          "available "
           "standalone; put the key in password",
           "c.yaml:23:8: warning: BGPPeer/r.spec.vrf: ignored: VRFs are not supported by vipd",
           "c.yaml:24:3: warning: BGPPeer/r.spec: unknown key \"unknownField\", ignored",
           "c.yaml:28:18: warning: IPAddressPool/q: pool \"q\" has no advertisement: it is not announced",
-          "c.yaml:31:35: warning: IPAddressPool/q.spec.serviceAllocation.namespaces: ignored: vipd runs standalone "
+          "c.yaml:31:35: warning: IPAddressPool/q.spec.serviceAllocation.namespaces: ignored: vipd runs "
+          "standalone "
           "and serves the services in its own config, so namespaces does not apply",
-          "c.yaml:31:58: warning: IPAddressPool/q.spec.serviceAllocation.serviceSelectors: ignored: vipd runs "
+          "c.yaml:31:58: warning: IPAddressPool/q.spec.serviceAllocation.serviceSelectors: ignored: vipd "
+          "runs "
           "standalone and serves the services in its own config, so serviceSelectors does not apply",
           "c.yaml:33:1: note: document of kind \"Deployment\" (apiVersion \"apps/v1\") ignored"));
 }
@@ -236,24 +253,26 @@ TEST(MetalLbCrds, ErrorsNameTheObjectAndField) {
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(
       formatted(r.error()),
-      ElementsAre("c.yaml:4:33: error: IPAddressPool/p.spec.addresses[1]: \"10.0.0.0/99\" is not an address range "
-                  "(expected a CIDR like 192.168.10.0/24, a range a-b or one address)",
-                  "c.yaml:9:31: error: BGPPeer/r.spec.peerASN: \"0\" is not an AS number (expected 1-4294967295 or "
-                  "asdot like 1.10)",
-                  "c.yaml:9:67: error: BGPPeer/r.spec.holdTime: \"1s\" is not a valid hold time (expected 0 or "
-                  "3s-65535s in whole seconds)",
-                  "c.yaml:14:28: error: BGPAdvertisement/b.spec.ipAddressPools[1]: IPAddressPool \"nope\" does not "
-                  "exist",
-                  "c.yaml:14:49: error: BGPAdvertisement/b.spec.communities[0]: \"unknown-alias\" is not a community "
-                  "(expected a:b with each 0-65535, large:a:b:c, a well-known name like no-export, or an alias from "
-                  "bgp-communities / Community)",
-                  "c.yaml:14:73: error: BGPAdvertisement/b.spec.peers[0]: BGPPeer \"ghost\" does not exist"));
+      ElementsAre(
+          "c.yaml:4:33: error: IPAddressPool/p.spec.addresses[1]: \"10.0.0.0/99\" is not an address range "
+          "(expected a CIDR like 192.168.10.0/24, a range a-b or one address)",
+          "c.yaml:9:31: error: BGPPeer/r.spec.peerASN: \"0\" is not an AS number (expected 1-4294967295 or "
+          "asdot like 1.10)",
+          "c.yaml:9:67: error: BGPPeer/r.spec.holdTime: \"1s\" is not a valid hold time (expected 0 or "
+          "3s-65535s in whole seconds)",
+          "c.yaml:14:28: error: BGPAdvertisement/b.spec.ipAddressPools[1]: IPAddressPool \"nope\" does not "
+          "exist",
+          "c.yaml:14:49: error: BGPAdvertisement/b.spec.communities[0]: \"unknown-alias\" is not a community "
+          "(expected a:b with each 0-65535, large:a:b:c, a well-known name like no-export, or an alias from "
+          "bgp-communities / Community)",
+          "c.yaml:14:73: error: BGPAdvertisement/b.spec.peers[0]: BGPPeer \"ghost\" does not exist"));
 }
 
 TEST(MetalLbCrds, MixedWithNativeDocumentsInOneFile) {
-  const std::string text = std::string(kPool) +
-                           "---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l}\n"
-                           "---\nservices:\n  - {name: web, pool: p, address: 10.0.0.5}\ngratuitous: {count: 2}\n";
+  const std::string text =
+      std::string(kPool) +
+      "---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l}\n"
+      "---\nservices:\n  - {name: web, pool: p, address: 10.0.0.5}\ngratuitous: {count: 2}\n";
   auto r = load_text("c.yaml", text);
   ASSERT_TRUE(r.ok()) << r.error()[0].format();
   EXPECT_EQ(r->model.services.size(), 1u);

@@ -14,7 +14,7 @@ TEST(Duration, ParsesGoStyleAndPlainSeconds) {
   EXPECT_EQ(parse_duration("100ms"), milliseconds(100));
   EXPECT_EQ(parse_duration("1h"), milliseconds(3'600'000));
   EXPECT_EQ(parse_duration("1h0m0s"), milliseconds(3'600'000));  // Go's metav1.Duration output
-  EXPECT_EQ(parse_duration("90"), milliseconds(90'000));          // MetalLB legacy: plain seconds
+  EXPECT_EQ(parse_duration("90"), milliseconds(90'000));         // MetalLB legacy: plain seconds
   EXPECT_EQ(parse_duration("0"), milliseconds(0));
   EXPECT_EQ(parse_duration("0s"), milliseconds(0));
   EXPECT_EQ(parse_duration("1.5s"), milliseconds(1500));
@@ -46,8 +46,8 @@ TEST(Asn, PlainAndAsdot) {
   EXPECT_EQ(parse_asn("1.10"), 65546u);  // RFC 5396: 1 * 65536 + 10
   EXPECT_EQ(parse_asn("0.1"), 1u);
   EXPECT_EQ(parse_asn("65535.65535"), 4294967295u);
-  for (const char* bad : {"0", "0.0", "4294967296", "-1", "", "1.", ".1", "1.65536", "65536.0", "1.2.3", "AS64512",
-                          "64512 "})
+  for (const char* bad :
+       {"0", "0.0", "4294967296", "-1", "", "1.", ".1", "1.65536", "65536.0", "1.2.3", "AS64512", "64512 "})
     EXPECT_EQ(parse_asn(bad), std::nullopt) << bad;
 }
 
@@ -63,8 +63,8 @@ TEST(Community, StandardWellKnownAndLarge) {
   EXPECT_EQ(parse_community("graceful-shutdown"), parse_community("65535:0"));
   EXPECT_EQ(parse_community("blackhole"), parse_community("65535:666"));
   EXPECT_EQ(parse_community("large:64512:1:4294967295"), (Community{LargeCommunity{64512, 1, 4294967295u}}));
-  for (const char* bad : {"", "1", "1:", ":1", "65536:1", "1:65536", "a:b", "1:2:3", "large:1:2", "large:1:2:3:4",
-                          "large:4294967296:0:0", "no-exports", "NO-EXPORT", " 1:2"})
+  for (const char* bad : {"", "1", "1:", ":1", "65536:1", "1:65536", "a:b", "1:2:3", "large:1:2",
+                          "large:1:2:3:4", "large:4294967296:0:0", "no-exports", "NO-EXPORT", " 1:2"})
     EXPECT_EQ(parse_community(bad), std::nullopt) << bad;
 }
 

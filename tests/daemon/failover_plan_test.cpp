@@ -15,7 +15,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
+net::IpAddress ip(const char* text) {
+  return *net::IpAddress::parse(text);
+}
 
 pool::Assignment assignment(const char* service, const char* pool, const char* vip,
                             config::Protocol protocol = config::Protocol::layer2) {
@@ -60,8 +62,9 @@ TEST(PlanFailover, OneInstancePerGroupAndFamilyThatHasVips) {
   EXPECT_EQ(v4.advert_interval, std::chrono::milliseconds(100));
   EXPECT_FALSE(v4.preempt);
   EXPECT_EQ(v4.preempt_delay, std::chrono::milliseconds(2000));
-  EXPECT_THAT(v4.addresses, ElementsAre(ip("10.0.0.100"), ip("10.0.0.101")));  // sorted, the group's pools only
-  EXPECT_THAT(v4.unicast_peers, ElementsAre(ip("10.0.0.2")));                  // the other family's peer left out
+  EXPECT_THAT(v4.addresses,
+              ElementsAre(ip("10.0.0.100"), ip("10.0.0.101")));  // sorted, the group's pools only
+  EXPECT_THAT(v4.unicast_peers, ElementsAre(ip("10.0.0.2")));    // the other family's peer left out
   EXPECT_THAT(plan[0].pools, ElementsAre("web", "web6"));
   const auto& v6 = plan[1].settings;
   EXPECT_EQ(v6.family, net::Family::v6);
@@ -70,8 +73,8 @@ TEST(PlanFailover, OneInstancePerGroupAndFamilyThatHasVips) {
 }
 
 TEST(PlanFailover, BgpVipsOfANamedPoolAreNotFailoverVips) {
-  const auto plan = plan_failover(model_with_groups(),
-                                  {assignment("a", "web", "10.0.0.100", config::Protocol::bgp)});
+  const auto plan =
+      plan_failover(model_with_groups(), {assignment("a", "web", "10.0.0.100", config::Protocol::bgp)});
   EXPECT_TRUE(plan.empty());
 }
 
@@ -104,8 +107,8 @@ TEST(FailoverGroups, GatedPoolsAreNotOwnedUntilMaster) {
   auto model = model_with_groups();
   auto policy = selector::Policy::compile(model);
   ASSERT_TRUE(policy);
-  groups.configure(plan_failover(model, {assignment("a", "web", "10.0.0.100")}), {"web", "web6", "dmz"}, nullptr,
-                   *policy);
+  groups.configure(plan_failover(model, {assignment("a", "web", "10.0.0.100")}), {"web", "web6", "dmz"},
+                   nullptr, *policy);
   EXPECT_EQ(groups.owns("web", net::Family::v4), false);
   EXPECT_EQ(groups.owns("dmz", net::Family::v4), false);  // in a group without VIPs: still gated
   EXPECT_EQ(groups.owns("other", net::Family::v4), std::nullopt);
@@ -148,7 +151,8 @@ netlink::Link lan_link(std::vector<const char*> addresses) {
   link.mac = {2, 0, 0, 0, 0, 7};
   for (const char* a : addresses) {
     const auto prefix = *net::Prefix::parse(a);
-    link.addresses.push_back({prefix, static_cast<std::uint8_t>(prefix.address.is_v6_link_local() ? 253 : 0)});
+    link.addresses.push_back(
+        {prefix, static_cast<std::uint8_t>(prefix.address.is_v6_link_local() ? 253 : 0)});
   }
   return link;
 }
@@ -200,8 +204,10 @@ TEST(FailoverMetrics, RenderedPerGroupAndFamily) {
   EXPECT_THAT(text, HasSubstr("# TYPE vipd_failover_master gauge\n"));
   EXPECT_THAT(text, HasSubstr("vipd_failover_master{group=\"lan\",family=\"ipv4\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("vipd_failover_adverts_received_total{group=\"lan\",family=\"ipv4\"} 7\n"));
-  EXPECT_THAT(text, HasSubstr("vipd_failover_transitions_total{group=\"lan\",family=\"ipv4\",to=\"master\"} 2\n"));
-  EXPECT_THAT(text, HasSubstr("vipd_failover_transitions_total{group=\"lan\",family=\"ipv4\",to=\"releasing\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("vipd_failover_transitions_total{group=\"lan\",family=\"ipv4\",to=\"master\"} 2\n"));
+  EXPECT_THAT(
+      text, HasSubstr("vipd_failover_transitions_total{group=\"lan\",family=\"ipv4\",to=\"releasing\"} 1\n"));
 }
 
 TEST(BgpMetrics, SessionPrefixesUpdatesAndNotificationsByCode) {
@@ -218,8 +224,10 @@ TEST(BgpMetrics, SessionPrefixesUpdatesAndNotificationsByCode) {
   EXPECT_THAT(text, HasSubstr("vipd_bgp_session_up{peer=\"router\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("vipd_bgp_announced_prefixes{peer=\"router\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("vipd_bgp_updates_sent_total{peer=\"router\"} 5\n"));
-  EXPECT_THAT(text, HasSubstr("vipd_bgp_notifications_total{peer=\"router\",direction=\"sent\",code=\"6\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("vipd_bgp_notifications_total{peer=\"router\",direction=\"received\",code=\"4\"} 2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("vipd_bgp_notifications_total{peer=\"router\",direction=\"sent\",code=\"6\"} 1\n"));
+  EXPECT_THAT(
+      text, HasSubstr("vipd_bgp_notifications_total{peer=\"router\",direction=\"received\",code=\"4\"} 2\n"));
   EXPECT_THAT(text, Not(HasSubstr("code=\"1\"")));
 }
 

@@ -42,10 +42,14 @@ services:
   auto loaded = load_config({path}, dir_ + "/state");
   ASSERT_FALSE(loaded);
   ASSERT_EQ(loaded.error().size(), 2u);
-  EXPECT_EQ(loaded.error()[0].format(),
-            path + ":7:17: error: address-pools[1].addresses[0]: pool \"d\" range \"10.0.2.128/25\" overlaps pool "
-                   "\"c\" range \"10.0.2.0/24\" (" + path + ":4:17, address-pools[0].addresses[0]) (pools must "
-                   "not share addresses)");
+  EXPECT_EQ(
+      loaded.error()[0].format(),
+      path +
+          ":7:17: error: address-pools[1].addresses[0]: pool \"d\" range \"10.0.2.128/25\" overlaps pool "
+          "\"c\" range \"10.0.2.0/24\" (" +
+          path +
+          ":4:17, address-pools[0].addresses[0]) (pools must "
+          "not share addresses)");
   EXPECT_EQ(loaded.error()[1].format(),
             path + ":11:14: error: services[0].address: \"10.9.9.9\" is not inside pool \"c\" (10.0.2.0/24)");
 }

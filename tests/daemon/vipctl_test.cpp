@@ -97,24 +97,26 @@ TEST(Render, StatusRendersBgpAndFailoverGenerically) {
   s["bgp"] =
       json::array({json{{"peer", "10.99.0.1"}, {"asn", 64512}, {"state", "Established"}, {"prefixes", 3}}});
   s["failover"] = json::array({json{{"group", "lan"},
-                                     {"family", "ipv4"},
-                                     {"interface", "eth1"},
-                                     {"vrid", 51},
-                                     {"state", "master"},
-                                     {"priority", 150},
-                                     {"master_address", "10.0.0.11"},
-                                     {"last_transition_reason", "master_down_timer"},
-                                     {"last_transition_seconds_ago", 75},
-                                     {"adverts_received", 4},
-                                     {"vips", json::array({"10.0.0.100", "10.0.0.101"})}}});
+                                    {"family", "ipv4"},
+                                    {"interface", "eth1"},
+                                    {"vrid", 51},
+                                    {"state", "master"},
+                                    {"priority", 150},
+                                    {"master_address", "10.0.0.11"},
+                                    {"last_transition_reason", "master_down_timer"},
+                                    {"last_transition_seconds_ago", 75},
+                                    {"adverts_received", 4},
+                                    {"vips", json::array({"10.0.0.100", "10.0.0.101"})}}});
   const std::string out = render_status(s);
   // BGP: columns in key order (nlohmann::json objects are sorted), numbers right-aligned.
   EXPECT_THAT(out,
               HasSubstr("BGP\n  ASN  PEER       PREFIXES  STATE\n64512  10.99.0.1         3  Established\n"));
   // Failover: fixed columns.
   EXPECT_THAT(out, HasSubstr("Failover\n"
-                             "GROUP  FAMILY  LINK  VRID  PRIORITY  STATE   MASTER     LAST TRANSITION               ADVERTS IN  VIPS\n"
-                             "lan    ipv4    eth1    51       150  master  10.0.0.11  master_down_timer, 1m15s ago           4  10.0.0.100,10.0.0.101\n"));
+                             "GROUP  FAMILY  LINK  VRID  PRIORITY  STATE   MASTER     LAST TRANSITION        "
+                             "       ADVERTS IN  VIPS\n"
+                             "lan    ipv4    eth1    51       150  master  10.0.0.11  master_down_timer, "
+                             "1m15s ago           4  10.0.0.100,10.0.0.101\n"));
 }
 
 TEST(Render, StatusToleratesWrongTypes) {
@@ -127,7 +129,9 @@ TEST(Render, StatusToleratesWrongTypes) {
   EXPECT_THAT(out, HasSubstr("Links: none"));
   EXPECT_THAT(out, HasSubstr("BGP: none"));
   // Not objects: one row of dashes each, no crash.
-  EXPECT_THAT(out, HasSubstr("\n-      -       -        -         -  -      -       -                         -  -\n"));
+  EXPECT_THAT(
+      out,
+      HasSubstr("\n-      -       -        -         -  -      -       -                         -  -\n"));
 }
 
 TEST(Render, ExplainAndMessages) {

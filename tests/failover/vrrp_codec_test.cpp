@@ -23,7 +23,9 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
+net::IpAddress ip(const char* text) {
+  return *net::IpAddress::parse(text);
+}
 
 // keepalived, vrid 77, multicast, priority 100, 2 addresses, IPv4 header included.
 const Bytes ka_v4_multicast_prio100 = {
@@ -80,19 +82,19 @@ const Bytes ka_v4_unicast_prio150 = {
 // keepalived, vrid 79, IPv6 payload (hop limit 255 in the IPv6 header), from the link-local
 // fe80::77:ff:fe00:11 to ff02::12, priority 200, advert_int 0.5.
 const Bytes ka_v6_prio200 = {
-    0x31, 0x4f,              // v3 advertisement, VRID 79
-    0xc8,                    // priority 200
-    0x01,                    // 1 address
-    0x00, 0x32,              // 50 cs (500 ms)
-    0x0a, 0x5f,              // checksum (IPv6 pseudo-header + message)
+    0x31, 0x4f,                                      // v3 advertisement, VRID 79
+    0xc8,                                            // priority 200
+    0x01,                                            // 1 address
+    0x00, 0x32,                                      // 50 cs (500 ms)
+    0x0a, 0x5f,                                      // checksum (IPv6 pseudo-header + message)
     0xfd, 0x77, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // fd77::100
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
 };
 
 // The same on SIGTERM: priority 0.
 const Bytes ka_v6_prio0 = {
-    0x31, 0x4f, 0x00, 0x01,  // v3 advertisement, VRID 79, priority 0, 1 address
-    0x00, 0x32, 0xd2, 0x5f,  // 50 cs, checksum
+    0x31, 0x4f, 0x00, 0x01,                          // v3 advertisement, VRID 79, priority 0, 1 address
+    0x00, 0x32, 0xd2, 0x5f,                          // 50 cs, checksum
     0xfd, 0x77, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // fd77::100
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
 };
@@ -100,16 +102,18 @@ const Bytes ka_v6_prio0 = {
 const net::IpAddress v6_source = ip("fe80::77:ff:fe00:11");
 const net::IpAddress v6_group = ip("ff02::12");
 
-Bytes v4_payload(const Bytes& packet) { return Bytes(packet.begin() + 20, packet.end()); }
+Bytes v4_payload(const Bytes& packet) {
+  return Bytes(packet.begin() + 20, packet.end());
+}
 
 // Recomputes the VRRP checksum of an IPv4 packet (IHL 5), so that a malformation is reported by
 // the check it targets and not by the checksum.
 Bytes fix_v4_checksum(Bytes packet) {
   packet[26] = packet[27] = 0;
   const std::span<const std::uint8_t> msg(packet.data() + 20, packet.size() - 20);
-  const auto sum = vrrp_checksum(net::IpAddress::v4_bytes(std::span<const std::uint8_t, 4>(packet.data() + 12, 4)),
-                                 net::IpAddress::v4_bytes(std::span<const std::uint8_t, 4>(packet.data() + 16, 4)),
-                                 msg);
+  const auto sum =
+      vrrp_checksum(net::IpAddress::v4_bytes(std::span<const std::uint8_t, 4>(packet.data() + 12, 4)),
+                    net::IpAddress::v4_bytes(std::span<const std::uint8_t, 4>(packet.data() + 16, 4)), msg);
   packet[26] = static_cast<std::uint8_t>(sum >> 8);
   packet[27] = static_cast<std::uint8_t>(sum & 0xff);
   return packet;
@@ -180,7 +184,8 @@ TEST(VrrpCodec, WritersReproduceKeepalivedBytes) {
 
   // The VRRP message alone (what a raw socket without IP_HDRINCL sends).
   n = write_vrrp_message(buf, v4, ip("10.77.0.11"), ip("224.0.0.18"));
-  EXPECT_EQ(Bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n)), v4_payload(ka_v4_multicast_prio100));
+  EXPECT_EQ(Bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n)),
+            v4_payload(ka_v4_multicast_prio100));
 
   const Advert v6{net::Family::v6, 79, 200, 50, {ip("fd77::100")}};
   n = write_vrrp_message(buf, v6, v6_source, v6_group);
@@ -237,7 +242,9 @@ TEST_P(VrrpIpv4Malformations, RefusedWithNamedError) {
   EXPECT_EQ(r.error(), m.expected) << m.name << ": got " << to_string(r.error());
 }
 
-const Bytes& good() { return ka_v4_multicast_prio100; }
+const Bytes& good() {
+  return ka_v4_multicast_prio100;
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Table, VrrpIpv4Malformations,
@@ -247,7 +254,8 @@ INSTANTIATE_TEST_SUITE_P(
                      VrrpError::ip_too_short},
         Malformation{"ipv6_version", [] { return edit(good(), 0, 0x65); }, VrrpError::bad_ip_version},
         Malformation{"ihl_4", [] { return edit(good(), 0, 0x44); }, VrrpError::bad_ip_header_length},
-        Malformation{"ihl_past_packet", [] { return edit(good(), 0, 0x4f); }, VrrpError::bad_ip_header_length},
+        Malformation{"ihl_past_packet", [] { return edit(good(), 0, 0x4f); },
+                     VrrpError::bad_ip_header_length},
         Malformation{"total_length_past_packet", [] { return edit(good(), 3, 0x25); },
                      VrrpError::bad_ip_total_length},
         Malformation{"total_length_below_header", [] { return edit(good(), 3, 0x13); },
@@ -262,10 +270,12 @@ INSTANTIATE_TEST_SUITE_P(
         Malformation{"vrrp_header_cut",
                      [] { return edit(Bytes(good().begin(), good().begin() + 27), 3, 27); },
                      VrrpError::too_short},
-        Malformation{"vrrpv2", [] { return fix_v4_checksum(edit(good(), 20, 0x21)); }, VrrpError::bad_version},
+        Malformation{"vrrpv2", [] { return fix_v4_checksum(edit(good(), 20, 0x21)); },
+                     VrrpError::bad_version},
         Malformation{"type_2", [] { return fix_v4_checksum(edit(good(), 20, 0x32)); }, VrrpError::bad_type},
         Malformation{"vrid_0", [] { return fix_v4_checksum(edit(good(), 21, 0)); }, VrrpError::bad_vrid},
-        Malformation{"interval_0", [] { return fix_v4_checksum(edit(good(), 25, 0)); }, VrrpError::bad_interval},
+        Malformation{"interval_0", [] { return fix_v4_checksum(edit(good(), 25, 0)); },
+                     VrrpError::bad_interval},
         Malformation{"count_too_high", [] { return fix_v4_checksum(edit(good(), 23, 3)); },
                      VrrpError::count_mismatch},
         Malformation{"count_too_low", [] { return fix_v4_checksum(edit(good(), 23, 1)); },
@@ -342,7 +352,8 @@ TEST(VrrpCodec, Ipv4PaddingAndOptions) {
 
 std::vector<net::IpAddress> v4_list(std::size_t n) {
   std::vector<net::IpAddress> out;
-  for (std::size_t i = 0; i < n; ++i) out.push_back(net::IpAddress::v4(0x0a000000u + static_cast<std::uint32_t>(i)));
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(net::IpAddress::v4(0x0a000000u + static_cast<std::uint32_t>(i)));
   return out;
 }
 

@@ -23,7 +23,9 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using Strings = std::vector<std::string>;
 
-net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
+net::IpAddress ip(const char* text) {
+  return *net::IpAddress::parse(text);
+}
 
 const TimePoint t0{};  // the fake clock's epoch
 
@@ -79,10 +81,14 @@ struct Harness {
   }
   static Event expiry(TimerKind kind) {
     switch (kind) {
-      case TimerKind::master_down: return MasterDownTimerExpired{};
-      case TimerKind::advert: return AdvertTimerExpired{};
-      case TimerKind::preempt_delay: return PreemptDelayExpired{};
-      case TimerKind::handover: return HandoverTimerExpired{};
+      case TimerKind::master_down:
+        return MasterDownTimerExpired{};
+      case TimerKind::advert:
+        return AdvertTimerExpired{};
+      case TimerKind::preempt_delay:
+        return PreemptDelayExpired{};
+      case TimerKind::handover:
+        return HandoverTimerExpired{};
     }
     return MasterDownTimerExpired{};
   }
@@ -91,8 +97,11 @@ struct Harness {
 // Brings a fresh harness into `state` the ordinary way.
 void reach(Harness& h, State state) {
   switch (state) {
-    case State::initialize: return;
-    case State::backup: h.feed(Startup{}); break;
+    case State::initialize:
+      return;
+    case State::backup:
+      h.feed(Startup{});
+      break;
     case State::master:
       h.feed(Startup{});
       h.fire(TimerKind::master_down);
@@ -147,7 +156,9 @@ INSTANTIATE_TEST_SUITE_P(
         // Extremes: 40.95 s, priority 1: 255 x 4095 / 256 = 4079.0 -> 4079 cs.
         ArithmeticCase{1, 4095, 4079, 16364}));
 
-TEST(VrrpFsm, HandoverBoundIsThreeAdverts) { EXPECT_EQ(handover_bound(Centiseconds(10)), Centiseconds(30)); }
+TEST(VrrpFsm, HandoverBoundIsThreeAdverts) {
+  EXPECT_EQ(handover_bound(Centiseconds(10)), Centiseconds(30));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -197,9 +208,9 @@ struct Cell {
   std::string name;
   State from;
   std::function<void(VrrpConfig&)> configure;  // guards: preempt, preempt-delay...
-  std::function<void(Harness&)> prelude;        // extra events after reaching `from`
+  std::function<void(Harness&)> prelude;       // extra events after reaching `from`
   Event event;
-  std::optional<TimerKind> at_deadline;         // deliver the timer event at its deadline
+  std::optional<TimerKind> at_deadline;  // deliver the timer event at its deadline
   State to;
   Strings actions;
 };
@@ -258,8 +269,8 @@ std::vector<Cell> table_cells() {
       cell("backup_advert_lower_preempt_delay", S::backup, advert(50), S::backup,
            {"Log(preempt_delayed, 10.0.0.1, 50)", "StartTimer(preempt_delay, 200ms)", to_master_down_360}, {},
            preempt_delay),
-      cell("backup_advert_lower_preempt_delay_running", S::backup, advert(50), S::backup, {to_master_down_360},
-           {}, preempt_delay, lower_master_heard),
+      cell("backup_advert_lower_preempt_delay_running", S::backup, advert(50), S::backup,
+           {to_master_down_360}, {}, preempt_delay, lower_master_heard),
       cell("backup_advert_higher_cancels_preempt_delay", S::backup, advert(200), S::backup,
            {"StopTimer(preempt_delay)", to_master_down_360}, {}, preempt_delay, lower_master_heard),
       // Learned interval 20 cs: 3 x 20 + 156 x 20 / 256 (= 12) = 72 cs.
@@ -267,7 +278,8 @@ std::vector<Cell> table_cells() {
            {"Log(interval_mismatch, 10.0.0.1, 20)", "StartTimer(master_down, 720ms)"}),
       cell("backup_advert_wrong_vrid", S::backup, advert(200, "10.0.0.1", 10, 52), S::backup,
            {"Log(wrong_vrid, 10.0.0.1, 52)"}),
-      cell("backup_advert_own", S::backup, advert(200, "10.0.0.2"), S::backup, {"Log(own_advert, 10.0.0.2, 51)"}),
+      cell("backup_advert_own", S::backup, advert(200, "10.0.0.2"), S::backup,
+           {"Log(own_advert, 10.0.0.2, 51)"}),
       cell("backup_advert_wrong_family", S::backup, advert(200, "fe80::1", 10, 51, {}), S::backup,
            {"Log(wrong_family, fe80::1, 51)"}),
       cell("backup_advert_zero_interval", S::backup, advert(200, "10.0.0.1", 0), S::backup,
@@ -307,7 +319,8 @@ std::vector<Cell> table_cells() {
             "Transition(master->backup, higher_priority)"}),
       cell("master_advert_equal_lower_address", S::master, advert(100, "10.0.0.1"), S::master,
            {send_100, advert_timer_100, "Reannounce"}),
-      cell("master_advert_lower", S::master, advert(50), S::master, {send_100, advert_timer_100, "Reannounce"}),
+      cell("master_advert_lower", S::master, advert(50), S::master,
+           {send_100, advert_timer_100, "Reannounce"}),
       cell("master_advert_wrong_vrid", S::master, advert(200, "10.0.0.1", 10, 7), S::master,
            {"Log(wrong_vrid, 10.0.0.1, 7)"}),
       cell("master_master_down", S::master, MasterDownTimerExpired{}, S::master, {}),
@@ -322,7 +335,8 @@ std::vector<Cell> table_cells() {
 
       // Releasing (planned handover)
       cell("releasing_startup", S::releasing, Startup{}, S::master,
-           {"StopTimer(handover)", send_100, advert_timer_100, "Transition(releasing->master, handover_cancelled)"}),
+           {"StopTimer(handover)", send_100, advert_timer_100,
+            "Transition(releasing->master, handover_cancelled)"}),
       cell("releasing_shutdown", S::releasing, Shutdown{}, S::initialize,
            {"StopTimer(handover)", "BecomeBackup", "Transition(releasing->initialize, shutdown)"}),
       // The new master may well have a lower priority: any non-zero advert is the takeover.
@@ -343,14 +357,16 @@ std::vector<Cell> table_cells() {
 
       // Fault
       cell("fault_startup", S::fault, Startup{}, S::fault, {}),
-      cell("fault_shutdown", S::fault, Shutdown{}, S::initialize, {"Transition(fault->initialize, shutdown)"}),
+      cell("fault_shutdown", S::fault, Shutdown{}, S::initialize,
+           {"Transition(fault->initialize, shutdown)"}),
       cell("fault_advert", S::fault, advert(200), S::fault, {}),
       cell("fault_master_down", S::fault, MasterDownTimerExpired{}, S::fault, {}),
       cell("fault_advert_timer", S::fault, AdvertTimerExpired{}, S::fault, {}),
       cell("fault_preempt_delay", S::fault, PreemptDelayExpired{}, S::fault, {}),
       cell("fault_handover", S::fault, HandoverTimerExpired{}, S::fault, {}),
       cell("fault_link_down", S::fault, LinkDown{}, S::fault, {}),
-      cell("fault_link_up", S::fault, LinkUp{}, S::backup, {to_master_down_360, "Transition(fault->backup, link_up)"}),
+      cell("fault_link_up", S::fault, LinkUp{}, S::backup,
+           {to_master_down_360, "Transition(fault->backup, link_up)"}),
   };
 }
 
@@ -412,8 +428,8 @@ TEST(VrrpFsm, BackupTakesOverExactlyAtMasterDownInterval) {
 // timer may fire just after an advert re-armed it): no false takeover.
 TEST(VrrpFsm, StaleMasterDownExpiryIgnored) {
   Harness h;
-  h.feed(Startup{});                            // deadline 360 ms
-  h.at(300ms, advert(150));                     // re-armed to 660 ms
+  h.feed(Startup{});         // deadline 360 ms
+  h.at(300ms, advert(150));  // re-armed to 660 ms
   EXPECT_TRUE(h.at(360ms, MasterDownTimerExpired{}).empty());
   EXPECT_EQ(h.fsm.state(), State::backup);
   EXPECT_FALSE(h.at(660ms, MasterDownTimerExpired{}).empty());
@@ -473,8 +489,9 @@ TEST(VrrpFsm, AddressListMismatchLoggedOncePerEpisode) {
   EXPECT_EQ(describe(h.at(310ms, advert(150, "10.0.0.1", 10, 51, other))).size(), 2u);
   // Order does not matter.
   ASSERT_TRUE(h.fsm.set_addresses({ip("10.0.0.101"), ip("10.0.0.100")}));
-  EXPECT_EQ(describe(h.at(410ms, advert(150, "10.0.0.1", 10, 51, {ip("10.0.0.100"), ip("10.0.0.101")}))).size(),
-            1u);
+  EXPECT_EQ(
+      describe(h.at(410ms, advert(150, "10.0.0.1", 10, 51, {ip("10.0.0.100"), ip("10.0.0.101")}))).size(),
+      1u);
 }
 
 TEST(VrrpFsm, LiveAddressAndPrimaryChanges) {
@@ -586,8 +603,14 @@ class Link {
       auto db = b_.fsm.next_deadline();
       Node* next = nullptr;
       TimePoint when{};
-      if (da && *da <= until) { next = &a_; when = *da; }
-      if (db && *db <= until && (!next || *db < when)) { next = &b_; when = *db; }
+      if (da && *da <= until) {
+        next = &a_;
+        when = *da;
+      }
+      if (db && *db <= until && (!next || *db < when)) {
+        next = &b_;
+        when = *db;
+      }
       if (!next) break;
       now = when;
       std::vector<std::pair<Node*, Actions>> work{{next, next->fsm.advance(when)}};
@@ -616,8 +639,9 @@ class Link {
         } else if (const auto* send = std::get_if<SendAdvert>(&action)) {
           Node& peer = node == &a_ ? b_ : a_;
           if (!node->connected || !peer.connected) continue;
-          AdvertReceived received{send->advert.vrid, send->advert.priority, send->advert.max_advert_interval_cs,
-                                  node->fsm.config().primary_address, send->advert.addresses};
+          AdvertReceived received{send->advert.vrid, send->advert.priority,
+                                  send->advert.max_advert_interval_cs, node->fsm.config().primary_address,
+                                  send->advert.addresses};
           work.emplace_back(&peer, peer.fsm.handle(received, when));
         }
       }

@@ -7,7 +7,9 @@
 namespace vipd::failover {
 namespace {
 
-net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
+net::IpAddress ip(const char* text) {
+  return *net::IpAddress::parse(text);
+}
 
 netlink::LinkAddress addr(const char* prefix, std::uint8_t scope = 0) {
   return netlink::LinkAddress{*net::Prefix::parse(prefix), scope};
@@ -44,7 +46,8 @@ TEST(VrrpLinkView, NoCarrierIsNotUsableButKeepsTheAddress) {
   const auto v = link_view(l, net::Family::v4);
   EXPECT_FALSE(v.usable);
   EXPECT_EQ(v.primary_address, ip("192.168.1.10"));
-  EXPECT_FALSE(link_view(link(IFF_RUNNING, {addr("192.168.1.10/24")}), net::Family::v4).usable) << "admin down";
+  EXPECT_FALSE(link_view(link(IFF_RUNNING, {addr("192.168.1.10/24")}), net::Family::v4).usable)
+      << "admin down";
 }
 
 TEST(VrrpLinkView, NoAddressOfTheFamilyIsNotUsable) {

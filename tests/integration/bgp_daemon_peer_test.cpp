@@ -29,7 +29,9 @@ constexpr int kHold = 3;  // seconds, both sides: the smallest RFC 4271 allows, 
 // scrape that answers proves the config's `metrics:` was honoured.
 constexpr int kMetricsPort = 19477;
 
-bool have(const char* path) { return std::filesystem::exists(path); }
+bool have(const char* path) {
+  return std::filesystem::exists(path);
+}
 
 #define REQUIRE_LAB(binary)                                          \
   if (!is_root()) GTEST_SKIP() << "needs root (network namespaces)"; \
@@ -39,22 +41,26 @@ struct NodeConfig {
   std::uint32_t my_as = 64512;
   std::string password;
   bool with_services = true;
-  std::string origin;       // bgp-advertisements[].origin of both pools ("" = not written)
+  std::string origin;  // bgp-advertisements[].origin of both pools ("" = not written)
   bool gtsm = false;
   std::string next_hop_v6;  // peers[].next-hop-v6 ("" = not written)
 };
 
 // The seed's shape: one peer, a v4 and a v6 `protocol: bgp` pool, one service each.
 std::string node_yaml(const NodeConfig& c, const std::string& socket) {
-  std::string y = "peers:\n  - peer-address: " + peer_v4 + "\n    peer-asn: 64512\n    my-asn: " +
-                  std::to_string(c.my_as) + "\n    hold-time: " + std::to_string(kHold) + "s\n";
+  std::string y = "peers:\n  - peer-address: " + peer_v4 +
+                  "\n    peer-asn: 64512\n    my-asn: " + std::to_string(c.my_as) +
+                  "\n    hold-time: " + std::to_string(kHold) + "s\n";
   if (!c.password.empty()) y += "    password: \"" + c.password + "\"\n";
   if (c.gtsm) y += "    gtsm: true\n";
   if (!c.next_hop_v6.empty()) y += "    next-hop-v6: \"" + c.next_hop_v6 + "\"\n";
   const std::string advs = c.origin.empty() ? "" : ", bgp-advertisements: [{origin: " + c.origin + "}]";
   y += "address-pools:\n"
-       "  - {name: routed, protocol: bgp, addresses: [192.168.10.0/24]" + advs + "}\n"
-       "  - {name: routed6, protocol: bgp, addresses: [\"fd00:10::/120\"]" + advs + "}\n";
+       "  - {name: routed, protocol: bgp, addresses: [192.168.10.0/24]" +
+       advs +
+       "}\n"
+       "  - {name: routed6, protocol: bgp, addresses: [\"fd00:10::/120\"]" +
+       advs + "}\n";
   if (c.with_services)
     y += "services:\n  - {name: web, pool: routed, address: 192.168.10.1}\n"
          "  - {name: web6, pool: routed6, address: \"fd00:10::1\"}\n";
@@ -70,8 +76,9 @@ class Vipd {
     std::filesystem::create_directories(dir_);
     write_config(c);
     process_ = std::make_unique<Process>(
-        &ns, std::vector<std::string>{VIPD_BINARY, "--config", dir_ + "/vipd.yaml", "--state-dir", dir_ + "/state",
-                                      "--log-level", "debug"},
+        &ns,
+        std::vector<std::string>{VIPD_BINARY, "--config", dir_ + "/vipd.yaml", "--state-dir", dir_ + "/state",
+                                 "--log-level", "debug"},
         dir_ + "/vipd.log");
   }
   ~Vipd() {
@@ -79,7 +86,9 @@ class Vipd {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
-  void write_config(const NodeConfig& c) { std::ofstream(dir_ + "/vipd.yaml") << node_yaml(c, dir_ + "/vipd.sock"); }
+  void write_config(const NodeConfig& c) {
+    std::ofstream(dir_ + "/vipd.yaml") << node_yaml(c, dir_ + "/vipd.sock");
+  }
   Process& process() { return *process_; }
   std::string log() const { return process_->log(); }
   CommandResult vipctl(const std::string& args) const {
@@ -98,7 +107,8 @@ class Vipd {
   }
   // One scrape of the metrics endpoint from inside the node namespace ("" when it fails).
   std::string metrics() const {
-    const auto out = ns_.run("curl -sf --max-time 2 http://127.0.0.1:" + std::to_string(kMetricsPort) + "/metrics");
+    const auto out =
+        ns_.run("curl -sf --max-time 2 http://127.0.0.1:" + std::to_string(kMetricsPort) + "/metrics");
     return out.exit_code == 0 ? out.output : "";
   }
 
@@ -121,7 +131,8 @@ std::optional<double> sample(const std::string& text, const std::string& name, c
     if (line.empty() || line[0] == '#' || !std::regex_search(line, m, line_re) || m[1] != name) continue;
     Labels found;
     const std::string ls = m[2];
-    for (std::sregex_iterator it(ls.begin(), ls.end(), label_re), end; it != end; ++it) found[(*it)[1]] = (*it)[2];
+    for (std::sregex_iterator it(ls.begin(), ls.end(), label_re), end; it != end; ++it)
+      found[(*it)[1]] = (*it)[2];
     if (found == labels) return std::stod(m[3]);
   }
   return std::nullopt;
@@ -149,7 +160,8 @@ std::string notification_lines(const std::string& text) {
 // non-const: operator[] on a const json with a missing key is undefined behaviour, and a field that
 // is absent must fail the assertion, not crash the test before the lab is torn down.
 nlohmann::json frr_neighbor(Frr& frr) {
-  const auto j = nlohmann::json::parse(frr.vty("show bgp neighbors " + node_v4 + " json").output, nullptr, false);
+  const auto j =
+      nlohmann::json::parse(frr.vty("show bgp neighbors " + node_v4 + " json").output, nullptr, false);
   if (j.is_discarded() || !j.contains(node_v4)) return nullptr;
   return j[node_v4];
 }
@@ -179,7 +191,8 @@ struct FrrLab {
 
   void wait_installed() {
     ASSERT_TRUE(wait_until([&] { return frr.has_route("192.168.10.1/32", node_v4); }, 10s))
-        << frr.route_detail("192.168.10.1/32") << "\nvipd log:\n" << vipd.log();
+        << frr.route_detail("192.168.10.1/32") << "\nvipd log:\n"
+        << vipd.log();
   }
 };
 
@@ -250,7 +263,8 @@ TEST(BgpDaemonPeer, SighupReloadWithdrawsWithoutFlap) {
   c.with_services = false;
   lab.vipd.write_config(c);
   lab.vipd.process().signal(SIGHUP);
-  EXPECT_TRUE(wait_until([&] { return !lab.frr.has_route("192.168.10.1/32", node_v4); }, 3s)) << lab.vipd.log();
+  EXPECT_TRUE(wait_until([&] { return !lab.frr.has_route("192.168.10.1/32", node_v4); }, 3s))
+      << lab.vipd.log();
   EXPECT_TRUE(wait_until([&] { return !lab.frr.has_route("fd00:10::1/128", node_v6); }, 3s));
   EXPECT_TRUE(wait_until([&] { return !lab.frr.in_kernel("192.168.10.1"); }, 3s));
 
@@ -322,7 +336,8 @@ TEST(BgpDaemonPeer, SigkillOfADarkNodeWaitsForTheHoldTimer) {
   lab.link.node.must("ip route add blackhole " + peer_v4 + "/32");
   const auto t0 = Clock::now();
   lab.vipd.process().signal(SIGKILL);
-  const bool gone = wait_until([&] { return !lab.frr.has_route("192.168.10.1/32", node_v4); }, std::chrono::seconds(kHold + 2));
+  const bool gone = wait_until([&] { return !lab.frr.has_route("192.168.10.1/32", node_v4); },
+                               std::chrono::seconds(kHold + 2));
   const auto gone_ms = ms_since(t0);
   std::printf("SIGKILL of a dark node: route gone after %lld ms (hold %d s)\n", gone_ms, kHold);
   ASSERT_TRUE(gone) << frr_neighbor(lab.frr).dump();
@@ -379,7 +394,8 @@ TEST(BgpDaemonPeer, RouterCeaseCountsAsReceivedNotification) {
   const auto cleared = lab.frr.vty("clear bgp " + node_v4);
   ASSERT_EQ(cleared.exit_code, 0) << cleared.output;
   ASSERT_TRUE(wait_until([&] { return notifications(m = lab.vipd.metrics(), "received", 6) >= 1; }, 3s))
-      << m << "\nvipd log:\n" << lab.vipd.log();
+      << m << "\nvipd log:\n"
+      << lab.vipd.log();
   EXPECT_EQ(notifications(m, "sent", 6), 0) << notification_lines(m);
   EXPECT_EQ(notifications(m, "sent", 4), 0) << notification_lines(m);
   auto n = frr_neighbor(lab.frr);
@@ -408,7 +424,8 @@ TEST(BgpDaemonPeer, BirdEbgpRoutesViaTheNode) {
   c.my_as = 64513;
   Vipd vipd(link.node, c);
   ASSERT_TRUE(wait_until([&] { return bird.has_route("192.168.10.1/32", node_v4); }, 10s))
-      << bird.route_detail("192.168.10.1/32") << "\nvipd log:\n" << vipd.log();
+      << bird.route_detail("192.168.10.1/32") << "\nvipd log:\n"
+      << vipd.log();
   EXPECT_NE(bird.route_detail("192.168.10.1/32").find("BGP.as_path: 64513"), std::string::npos);
   EXPECT_TRUE(wait_until([&] { return bird.has_route("fd00:10::1/128", node_v6); }, 5s))
       << bird.route_detail("fd00:10::1/128");
@@ -420,7 +437,8 @@ TEST(BgpDaemonPeer, GobgpIbgpRoutesViaTheNode) {
   Gobgp gobgp(link.peer, frr_options());
   Vipd vipd(link.node, NodeConfig{});
   ASSERT_TRUE(wait_until([&] { return gobgp.has_route("192.168.10.1/32", node_v4); }, 10s))
-      << gobgp.route_detail("192.168.10.1/32") << "\nvipd log:\n" << vipd.log();
+      << gobgp.route_detail("192.168.10.1/32") << "\nvipd log:\n"
+      << vipd.log();
   EXPECT_TRUE(wait_until([&] { return gobgp.has_route("fd00:10::1/128", node_v6); }, 5s))
       << gobgp.route_detail("fd00:10::1/128");
 }
@@ -457,7 +475,8 @@ TEST(BgpDaemonPeer, OriginIgpFromTheAdvertisement) {
   c.origin = "igp";
   Vipd vipd(link.node, c);
   ASSERT_TRUE(wait_until([&] { return frr.has_route("192.168.10.1/32", node_v4); }, 10s))
-      << frr.route_detail("192.168.10.1/32") << "\nvipd log:\n" << vipd.log();
+      << frr.route_detail("192.168.10.1/32") << "\nvipd log:\n"
+      << vipd.log();
   const auto d4 = frr.route_detail("192.168.10.1/32");
   EXPECT_NE(d4.find("Origin IGP"), std::string::npos) << d4;
   EXPECT_EQ(d4.find("Origin incomplete"), std::string::npos) << d4;
@@ -485,7 +504,8 @@ TEST(BgpDaemonPeer, NextHopV6OverridesTheLinkAddress) {
   c.next_hop_v6 = next_hop;
   Vipd vipd(link.node, c);
   ASSERT_TRUE(wait_until([&] { return frr.has_route("fd00:10::1/128", next_hop); }, 10s))
-      << frr.route_detail("fd00:10::1/128") << "\nvipd log:\n" << vipd.log();
+      << frr.route_detail("fd00:10::1/128") << "\nvipd log:\n"
+      << vipd.log();
   EXPECT_FALSE(frr.has_route("fd00:10::1/128", node_v6)) << frr.route_detail("fd00:10::1/128");
   EXPECT_TRUE(frr.has_route("192.168.10.1/32", node_v4)) << frr.route_detail("192.168.10.1/32");
   EXPECT_TRUE(wait_until(
@@ -521,7 +541,9 @@ TEST(BgpDaemonPeer, GtsmEstablishesWithTtlSecurityAndPlainTtlDoesNot) {
     c.gtsm = true;
     Vipd vipd(link.node, c);
     ASSERT_TRUE(wait_until([&] { return frr.has_route("192.168.10.1/32", node_v4); }, 10s))
-        << frr.route_detail("192.168.10.1/32") << "\nvipd log:\n" << vipd.log() << "\nFRR log:\n" << frr.log();
+        << frr.route_detail("192.168.10.1/32") << "\nvipd log:\n"
+        << vipd.log() << "\nFRR log:\n"
+        << frr.log();
     EXPECT_TRUE(frr.established());
     EXPECT_EQ(min_ttl_drops(link.peer), 0);
   }
@@ -539,7 +561,8 @@ TEST(BgpDaemonPeer, GtsmEstablishesWithTtlSecurityAndPlainTtlDoesNot) {
     // FRR never hears vipd's KEEPALIVE and gives up on its hold timer (Hold Timer Expired, 4/0). The
     // attempt runs on FRR's separate structure for accepted connections, so only its log shows it.
     EXPECT_NE(frr.log().find("sent to neighbor " + node_v4 + " 4/0 (Hold Timer Expired)"), std::string::npos)
-        << frr.log() << "\nvipd log:\n" << vipd.log();
+        << frr.log() << "\nvipd log:\n"
+        << vipd.log();
     EXPECT_GT(min_ttl_drops(link.peer), 0);
   }
 }

@@ -39,7 +39,8 @@ struct Link {
   Link() {
     const std::string pl = unique_name("bp");
     const std::string nl = unique_name("bn");
-    testlab::must("ip link add " + pl + " netns " + peer.name() + " type veth peer name " + nl + " netns " + node.name());
+    testlab::must("ip link add " + pl + " netns " + peer.name() + " type veth peer name " + nl + " netns " +
+                  node.name());
     peer.must("ip addr add " + peer_v4 + "/24 dev " + pl);
     peer.must("ip addr add " + peer_v6 + "/64 dev " + pl + " nodad");
     peer.must("ip link set " + pl + " up");
@@ -54,9 +55,9 @@ struct RouterOptions {
   std::uint32_t node_as = 64512;  // the router's view of the node's AS (64512 = iBGP)
   std::string password;           // TCP MD5
   int hold = 9;
-  bool seed_policy = false;       // FRR: the seed's prefix-list + route-map on the node
-  bool connects = false;          // BIRD: also connect to the node (default: passive, waits)
-  bool ttl_security = false;      // FRR: GTSM, `neighbor <node> ttl-security hops 1` (RFC 5082)
+  bool seed_policy = false;   // FRR: the seed's prefix-list + route-map on the node
+  bool connects = false;      // BIRD: also connect to the node (default: passive, waits)
+  bool ttl_security = false;  // FRR: GTSM, `neighbor <node> ttl-security hops 1` (RFC 5082)
 };
 
 // A router in the peer namespace. Queries go through its control socket.
@@ -96,10 +97,13 @@ class Frr : public Router {
     std::string c = "frr defaults traditional\nhostname lab\n!\n";
     if (o.seed_policy)
       c += "ip prefix-list VIPS seq 5 permit 192.168.10.0/24 ge 24 le 32\n!\n"
-           "route-map NODE permit 10\n match ip address prefix-list VIPS\n match peer " + node_v4 + "\nexit\n!\n";
-    c += "router bgp 64512\n bgp router-id " + peer_v4 + "\n no bgp ebgp-requires-policy\n no bgp default ipv4-unicast\n"
-         " bgp log-neighbor-changes\n neighbor " + node_v4 + " remote-as " + std::to_string(o.node_as) + "\n neighbor " +
-         node_v4 + " passive\n neighbor " + node_v4 + " timers " + std::to_string(o.hold / 3) + " " +
+           "route-map NODE permit 10\n match ip address prefix-list VIPS\n match peer " +
+           node_v4 + "\nexit\n!\n";
+    c += "router bgp 64512\n bgp router-id " + peer_v4 +
+         "\n no bgp ebgp-requires-policy\n no bgp default ipv4-unicast\n"
+         " bgp log-neighbor-changes\n neighbor " +
+         node_v4 + " remote-as " + std::to_string(o.node_as) + "\n neighbor " + node_v4 +
+         " passive\n neighbor " + node_v4 + " timers " + std::to_string(o.hold / 3) + " " +
          std::to_string(o.hold) + "\n";
     if (!o.password.empty()) c += " neighbor " + node_v4 + " password " + o.password + "\n";
     if (o.ttl_security) c += " neighbor " + node_v4 + " ttl-security hops 1\n";
@@ -111,11 +115,11 @@ class Frr : public Router {
     write(run_ + "/zebra.conf", "hostname lab\n!\n");
     testlab::must("chown -R frr:frr " + run_ + " && chmod 0755 " + run_);
     const std::string common = " -d -P 0 --vty_socket " + run_ + " -z " + run_ + "/zserv.api";
-    ns.must("/usr/lib/frr/zebra" + common + " -i " + run_ + "/zebra.pid -f " + run_ + "/zebra.conf --log file:" + run_ +
-            "/zebra.log");
+    ns.must("/usr/lib/frr/zebra" + common + " -i " + run_ + "/zebra.pid -f " + run_ +
+            "/zebra.conf --log file:" + run_ + "/zebra.log");
     wait_until([&] { return std::filesystem::exists(run_ + "/zserv.api"); }, std::chrono::seconds(5));
-    ns.must("/usr/lib/frr/bgpd" + common + " -i " + run_ + "/bgpd.pid -f " + run_ + "/bgpd.conf --log file:" + run_ +
-            "/bgpd.log");
+    ns.must("/usr/lib/frr/bgpd" + common + " -i " + run_ + "/bgpd.pid -f " + run_ +
+            "/bgpd.conf --log file:" + run_ + "/bgpd.log");
     if (!wait_until([&] { return vty("show bgp summary json").exit_code == 0; }, std::chrono::seconds(10)))
       throw std::runtime_error("bgpd did not come up");
   }
@@ -123,7 +127,8 @@ class Frr : public Router {
     return testlab::run("vtysh --vty_socket " + run_ + " -d bgpd -c '" + command + "'");
   }
   bool established() override {
-    return vty("show bgp neighbors " + node_v4 + " json").output.find("\"bgpState\":\"Established\"") != std::string::npos;
+    return vty("show bgp neighbors " + node_v4 + " json").output.find("\"bgpState\":\"Established\"") !=
+           std::string::npos;
   }
   std::string route_detail(const std::string& prefix) override {
     const bool v6 = prefix.find(':') != std::string::npos;
@@ -136,7 +141,8 @@ class Frr : public Router {
            d.find("best") != std::string::npos;
   }
   bool in_kernel(const std::string& prefix) {
-    return ns_.run("ip route show " + prefix + " proto bgp").output.find("via " + node_v4) != std::string::npos;
+    return ns_.run("ip route show " + prefix + " proto bgp").output.find("via " + node_v4) !=
+           std::string::npos;
   }
   std::string log() {
     std::ifstream f(run_ + "/bgpd.log");
@@ -154,10 +160,10 @@ class Bird : public Router {
     std::string c = "log \"" + run_ + "/bird.log\" all;\nrouter id " + peer_v4 +
                     ";\nprotocol device { scan time 10; }\n"
                     "protocol kernel kernel4 { ipv4 { import none; export none; }; }\n"
-                    "protocol bgp node_v4 {\n  local as 64512;\n  neighbor " + node_v4 + " as " +
-                    std::to_string(o.node_as) + ";\n  source address " + peer_v4 + ";\n  direct;\n  hold time " +
-                    std::to_string(o.hold) + ";\n  keepalive time " + std::to_string(o.hold / 3) +
-                    ";\n  error wait time 1, 10;\n";
+                    "protocol bgp node_v4 {\n  local as 64512;\n  neighbor " +
+                    node_v4 + " as " + std::to_string(o.node_as) + ";\n  source address " + peer_v4 +
+                    ";\n  direct;\n  hold time " + std::to_string(o.hold) + ";\n  keepalive time " +
+                    std::to_string(o.hold / 3) + ";\n  error wait time 1, 10;\n";
     c += o.connects ? "  connect delay time 1;\n  connect retry time 1;\n" : "  passive on;\n";
     if (!o.password.empty()) c += "  password \"" + o.password + "\";\n";
     c += "  ipv4 { import all; export none; };\n  ipv6 { import all; export none; };\n}\n";
@@ -166,11 +172,16 @@ class Bird : public Router {
     if (!wait_until([&] { return birdc("show status").exit_code == 0; }, std::chrono::seconds(5)))
       throw std::runtime_error("bird did not come up");
   }
-  CommandResult birdc(const std::string& command) { return testlab::run("birdc -s " + run_ + "/bird.ctl " + command); }
-  bool established() override {
-    return std::regex_search(birdc("show protocols all node_v4").output, std::regex("BGP state:\\s+Established"));
+  CommandResult birdc(const std::string& command) {
+    return testlab::run("birdc -s " + run_ + "/bird.ctl " + command);
   }
-  std::string route_detail(const std::string& prefix) override { return birdc("show route " + prefix + " all").output; }
+  bool established() override {
+    return std::regex_search(birdc("show protocols all node_v4").output,
+                             std::regex("BGP state:\\s+Established"));
+  }
+  std::string route_detail(const std::string& prefix) override {
+    return birdc("show route " + prefix + " all").output;
+  }
   bool has_route(const std::string& prefix, const std::string& next_hop) override {
     const std::string d = route_detail(prefix);
     // "<prefix>  unicast [node_v4 ...] * (100) [?]" then "\tvia <nh> on <link>"
@@ -184,14 +195,17 @@ class Gobgp : public Router {
  public:
   Gobgp(const Netns& ns, const RouterOptions& o) : Router(ns.name() + "-gobgp") {
     std::string c = "[global.config]\n  as = 64512\n  router-id = \"" + peer_v4 +
-                    "\"\n  port = 179\n  local-address-list = [\"" + peer_v4 + "\"]\n[[neighbors]]\n"
-                    "  [neighbors.config]\n    neighbor-address = \"" + node_v4 + "\"\n    peer-as = " +
-                    std::to_string(o.node_as) + "\n";
+                    "\"\n  port = 179\n  local-address-list = [\"" + peer_v4 +
+                    "\"]\n[[neighbors]]\n"
+                    "  [neighbors.config]\n    neighbor-address = \"" +
+                    node_v4 + "\"\n    peer-as = " + std::to_string(o.node_as) + "\n";
     if (!o.password.empty()) c += "    auth-password = \"" + o.password + "\"\n";
-    c += "  [neighbors.timers.config]\n    hold-time = " + std::to_string(o.hold) + "\n    keepalive-interval = " +
-         std::to_string(o.hold / 3) + "\n  [neighbors.transport.config]\n    local-address = \"" + peer_v4 +
+    c += "  [neighbors.timers.config]\n    hold-time = " + std::to_string(o.hold) +
+         "\n    keepalive-interval = " + std::to_string(o.hold / 3) +
+         "\n  [neighbors.transport.config]\n    local-address = \"" + peer_v4 +
          "\"\n    passive-mode = true\n  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n"
-         "      afi-safi-name = \"ipv4-unicast\"\n  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n"
+         "      afi-safi-name = \"ipv4-unicast\"\n  [[neighbors.afi-safis]]\n    "
+         "[neighbors.afi-safis.config]\n"
          "      afi-safi-name = \"ipv6-unicast\"\n";
     write(run_ + "/gobgpd.toml", c);
     process_ = std::make_unique<Process>(
@@ -203,7 +217,9 @@ class Gobgp : public Router {
       throw std::runtime_error("gobgpd did not come up: " + process_->log());
   }
   ~Gobgp() override { process_->stop(); }
-  CommandResult cli(const std::string& args) { return testlab::run("gobgp --target unix://" + run_ + "/api.sock " + args); }
+  CommandResult cli(const std::string& args) {
+    return testlab::run("gobgp --target unix://" + run_ + "/api.sock " + args);
+  }
   bool established() override {
     const auto out = cli("neighbor " + node_v4).output;
     return std::regex_search(out, std::regex("BGP state = established", std::regex::icase));
@@ -215,8 +231,9 @@ class Gobgp : public Router {
   bool has_route(const std::string& prefix, const std::string& next_hop) override {
     // "*> 192.168.10.1/32   10.99.0.2   ..." ("*>" = valid and best)
     const std::string d = route_detail(prefix);
-    return std::regex_search(d, std::regex("\\*>\\s+" + std::regex_replace(prefix, std::regex("\\."), "\\.") + "\\s+" +
-                                           std::regex_replace(next_hop, std::regex("\\."), "\\.") + "\\s"));
+    return std::regex_search(
+        d, std::regex("\\*>\\s+" + std::regex_replace(prefix, std::regex("\\."), "\\.") + "\\s+" +
+                      std::regex_replace(next_hop, std::regex("\\."), "\\.") + "\\s"));
   }
   std::vector<pid_t> pids() override { return {process_->pid()}; }
 

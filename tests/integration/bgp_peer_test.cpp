@@ -12,7 +12,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-net::IpAddress ip(std::string_view t) { return *net::IpAddress::parse(t); }
+net::IpAddress ip(std::string_view t) {
+  return *net::IpAddress::parse(t);
+}
 
 constexpr std::uint32_t community_64512_100 = (64512u << 16) | 100u;
 
@@ -44,10 +46,12 @@ std::vector<pool::Assignment> vips(bool with_v6 = true) {
   return a;
 }
 
-bool have(const char* path) { return std::filesystem::exists(path); }
+bool have(const char* path) {
+  return std::filesystem::exists(path);
+}
 
-#define REQUIRE_LAB(binary)                                              \
-  if (!is_root()) GTEST_SKIP() << "needs root (network namespaces)";     \
+#define REQUIRE_LAB(binary)                                          \
+  if (!is_root()) GTEST_SKIP() << "needs root (network namespaces)"; \
   if (!have(binary)) GTEST_SKIP() << binary << " not installed (scripts/deps.sh)"
 
 // The whole life of a route at one router: up with both families and all attributes, withdrawn when
@@ -98,7 +102,8 @@ TEST(BgpPeer, FrrIbgpBothFamiliesAttributesWithdrawAndShutdown) {
         EXPECT_TRUE(wait_until([&] { return r.in_kernel("192.168.10.1"); }, 5s));
       },
       [](Frr& r) {
-        EXPECT_TRUE(wait_until([&] { return r.log().find("vipd shutting down") != std::string::npos; }, 2s)) << r.log();
+        EXPECT_TRUE(wait_until([&] { return r.log().find("vipd shutting down") != std::string::npos; }, 2s))
+            << r.log();
       });
 }
 
@@ -139,7 +144,8 @@ TEST(BgpPeer, BirdIbgpAnnouncesLocalPref) {
   Bird router(link.peer, RouterOptions{});
   NodeSpeaker node(link.node, node_model());
   node.set_routes(vips(false));
-  ASSERT_TRUE(wait_until([&] { return router.has_route("192.168.10.1/32", node_v4); }, 10s)) << node.status().last_error;
+  ASSERT_TRUE(wait_until([&] { return router.has_route("192.168.10.1/32", node_v4); }, 10s))
+      << node.status().last_error;
   EXPECT_NE(router.route_detail("192.168.10.1/32").find("BGP.local_pref: 200"), std::string::npos);
 }
 
@@ -153,7 +159,8 @@ TEST(BgpPeer, FrrSeedPolicyShowsValidBestInternal) {
   NodeSpeaker node(link.node, node_model());
   node.set_routes(vips(false));
   const std::regex best_internal("\\*>i\\s*192\\.168\\.10\\.1/32\\s+10\\.99\\.0\\.2\\s");
-  ASSERT_TRUE(wait_until([&] { return std::regex_search(router.vty("show bgp ipv4 unicast").output, best_internal); }, 10s))
+  ASSERT_TRUE(wait_until(
+      [&] { return std::regex_search(router.vty("show bgp ipv4 unicast").output, best_internal); }, 10s))
       << router.vty("show bgp ipv4 unicast").output;
 }
 
@@ -186,7 +193,8 @@ TEST(BgpPeer, ReloadWithoutPeerChangeKeepsTheSession) {
   m.pools[0].bgp_advertisements[0].localpref = 300;  // pool change only: no flap, one UPDATE
   node.reconfigure(m);
   node.set_routes(vips(false));
-  EXPECT_TRUE(wait_until([&] { return router.route_detail("192.168.10.1/32").find("localpref 300") != std::string::npos; }, 5s));
+  EXPECT_TRUE(wait_until(
+      [&] { return router.route_detail("192.168.10.1/32").find("localpref 300") != std::string::npos; }, 5s));
   EXPECT_EQ(node.status().state, "Established");
   EXPECT_EQ(node.status().updates_sent, updates_before + 1);
   EXPECT_NE(router.vty("show bgp neighbors " + node_v4 + " json").output.find("\"connectionsEstablished\":1"),
@@ -206,7 +214,8 @@ TEST(BgpPeer, PassivePeerAcceptsTheRoutersConnection) {
   m.peers[0].peer_port = 1179;
   NodeSpeaker node(link.node, m);
   node.set_routes(vips());
-  ASSERT_TRUE(wait_until([&] { return router.has_route("192.168.10.1/32", node_v4); }, 10s)) << node.status().last_error;
+  ASSERT_TRUE(wait_until([&] { return router.has_route("192.168.10.1/32", node_v4); }, 10s))
+      << node.status().last_error;
   EXPECT_TRUE(wait_until([&] { return router.has_route("fd00:10::1/128", node_v6); }, 5s));
   EXPECT_EQ(node.status().state, "Established");
 }
@@ -222,7 +231,8 @@ TEST(BgpPeer, RouteRefreshResendsTheTable) {
   const auto before = node.status().updates_sent;
   router.vty("clear bgp ipv4 unicast " + node_v4 + " soft in");
   // One announcement plus End-of-RIB for IPv4.
-  EXPECT_TRUE(wait_until([&] { return node.status().updates_sent >= before + 2; }, 5s)) << node.status().updates_sent;
+  EXPECT_TRUE(wait_until([&] { return node.status().updates_sent >= before + 2; }, 5s))
+      << node.status().updates_sent;
   EXPECT_TRUE(router.has_route("192.168.10.1/32", node_v4));
 }
 
@@ -234,7 +244,8 @@ TEST(BgpPeer, SilentPeerDroppedOnHoldTimerExpiry) {
   o.hold = 3;
   Bird router(link.peer, o);
   NodeSpeaker node(link.node, node_model(64512, "", 3));
-  ASSERT_TRUE(wait_until([&] { return node.status().state == "Established"; }, 10s)) << node.status().last_error;
+  ASSERT_TRUE(wait_until([&] { return node.status().state == "Established"; }, 10s))
+      << node.status().last_error;
   router.signal_all(SIGSTOP);
   const auto t0 = std::chrono::steady_clock::now();
   const bool dropped = wait_until([&] { return node.status().state != "Established"; }, 6s);
@@ -242,7 +253,8 @@ TEST(BgpPeer, SilentPeerDroppedOnHoldTimerExpiry) {
   router.signal_all(SIGCONT);
   ASSERT_TRUE(dropped);
   EXPECT_GE(took, 1500ms);  // the last keepalive came at most ~1 s before the stop
-  EXPECT_NE(node.status().last_error.find("hold timer expired"), std::string::npos) << node.status().last_error;
+  EXPECT_NE(node.status().last_error.find("hold timer expired"), std::string::npos)
+      << node.status().last_error;
 }
 
 }  // namespace
@@ -270,8 +282,8 @@ void bench_10k(const char* name, Count count) {
   ASSERT_TRUE(wait_until([&] { return count(router) == 0; }, 30s));
   const auto t2 = std::chrono::steady_clock::now();
   const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-  std::printf("BENCH %s: 10000 prefixes installed %lld ms after start, withdrawn in %lld ms, %llu UPDATEs\n", name,
-              static_cast<long long>(ms(t1 - t0)), static_cast<long long>(ms(t2 - t1)),
+  std::printf("BENCH %s: 10000 prefixes installed %lld ms after start, withdrawn in %lld ms, %llu UPDATEs\n",
+              name, static_cast<long long>(ms(t1 - t0)), static_cast<long long>(ms(t2 - t1)),
               static_cast<unsigned long long>(node.status().updates_sent));
 }
 
@@ -281,7 +293,8 @@ TEST(BgpPeerBench, DISABLED_TenThousandVipsFrr) {
     const auto out = r.vty("show bgp ipv4 unicast summary").output;
     std::smatch m;
     // "10.99.0.2  4  64512  ...  <State/PfxRcd> <PfxSnt>"
-    if (!std::regex_search(out, m, std::regex("10\\.99\\.0\\.2\\s+4\\s+64512(?:\\s+\\S+){6}\\s+(\\d+)"))) return -1;
+    if (!std::regex_search(out, m, std::regex("10\\.99\\.0\\.2\\s+4\\s+64512(?:\\s+\\S+){6}\\s+(\\d+)")))
+      return -1;
     return std::stoi(m[1]);
   });
 }

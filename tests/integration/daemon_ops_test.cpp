@@ -20,7 +20,9 @@ class DaemonOps : public L2Lab {
     return {127, "vipctl not built"};
 #endif
   }
-  std::string metrics() const { return node_->run("curl -s --max-time 3 http://127.0.0.1:9477/metrics").output; }
+  std::string metrics() const {
+    return node_->run("curl -s --max-time 3 http://127.0.0.1:9477/metrics").output;
+  }
   void rewrite_config(const std::string& text) const {
     std::ofstream out(dir_ + "/vipd.yaml");
     out << text << "control: {socket: " << socket_path() << "}\n";
@@ -31,7 +33,8 @@ class DaemonOps : public L2Lab {
 std::string metric_line(const std::string& text, const std::string& family, const std::string& vip) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
-    if (line.rfind(family + "{", 0) == 0 && line.find("vip=\"" + vip + "\"") != std::string::npos) return line;
+    if (line.rfind(family + "{", 0) == 0 && line.find("vip=\"" + vip + "\"") != std::string::npos)
+      return line;
   return "";
 }
 
@@ -145,16 +148,17 @@ TEST_F(DaemonOps, LocalDeliveryServesTrafficWhileOnlyOneMacAnswers) {
   start_vipd(std::string(kBaseConfig) + "local-delivery: {enabled: true}\n", 2);
   EXPECT_EQ(node_->run("sysctl -n net.ipv4.conf.all.arp_ignore").output, "1\n");
   EXPECT_EQ(node_->run("sysctl -n net.ipv4.conf.all.arp_announce").output, "2\n");
-  EXPECT_TRUE(wait_until([&] { return node_->run("ip -4 addr show dev lo").output.find("10.77.0.100/32") !=
-                                     std::string::npos; },
-                         2s));
-  Process web(node_.get(), {"python3", "-m", "http.server", "8080", "--bind", "10.77.0.100", "--directory", dir_},
+  EXPECT_TRUE(wait_until(
+      [&] { return node_->run("ip -4 addr show dev lo").output.find("10.77.0.100/32") != std::string::npos; },
+      2s));
+  Process web(node_.get(),
+              {"python3", "-m", "http.server", "8080", "--bind", "10.77.0.100", "--directory", dir_},
               dir_ + "/web.log");
   std::ofstream(dir_ + "/index.html") << "hello from the VIP\n";
   EXPECT_TRUE(wait_until(
       [&] {
-        return client_->run("curl -s --max-time 1 http://10.77.0.100:8080/index.html").output.find("hello from the VIP") !=
-               std::string::npos;
+        return client_->run("curl -s --max-time 1 http://10.77.0.100:8080/index.html")
+                   .output.find("hello from the VIP") != std::string::npos;
       },
       5s));
   const auto macs = arping_reply_macs(arping("10.77.0.100", 2).output);

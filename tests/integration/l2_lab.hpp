@@ -41,7 +41,8 @@ gratuitous: {count: 3, interval: 200ms}
 inline std::multiset<std::string> arping_reply_macs(const std::string& output) {
   std::multiset<std::string> macs;
   static const std::regex reply(R"(reply from [0-9.]+ \[([0-9A-Fa-f:]+)\])");
-  for (auto it = std::sregex_iterator(output.begin(), output.end(), reply); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), reply); it != std::sregex_iterator();
+       ++it) {
     std::string mac = (*it)[1];
     for (auto& c : mac) c = static_cast<char>(std::tolower(c));
     macs.insert(mac);
@@ -52,7 +53,8 @@ inline std::multiset<std::string> arping_reply_macs(const std::string& output) {
 inline std::multiset<std::string> ndisc_target_macs(const std::string& output) {
   std::multiset<std::string> macs;
   static const std::regex target(R"(Target link-layer address: ([0-9A-Fa-f:]+))");
-  for (auto it = std::sregex_iterator(output.begin(), output.end(), target); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), target); it != std::sregex_iterator();
+       ++it) {
     std::string mac = (*it)[1];
     for (auto& c : mac) c = static_cast<char>(std::tolower(c));
     macs.insert(mac);

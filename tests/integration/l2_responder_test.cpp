@@ -1,8 +1,8 @@
 // The layer-2 responder against real tools: vipd runs in a node namespace whose links share one
 // bridge with a client (the seed's situation: several node links on one L2 domain), and iputils
 // arping, ndisc6, tcpdump and ip neigh in other namespaces observe what answers.
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -29,7 +29,8 @@ using namespace std::chrono_literals;
 TEST_F(L2Lab, SeedSituationOnlyTheSubnetLinkAnswersArp) {
   start_vipd(kBaseConfig, 2);
   // tcpdump on the client sees every ARP reply on the wire, whichever MAC sends it.
-  Process capture(client_.get(), {"tcpdump", "-l", "-nn", "-e", "-i", "eth0", "arp[6:2] = 2"}, dir_ + "/cap.txt");
+  Process capture(client_.get(), {"tcpdump", "-l", "-nn", "-e", "-i", "eth0", "arp[6:2] = 2"},
+                  dir_ + "/cap.txt");
   std::this_thread::sleep_for(500ms);
   const auto r = arping("10.77.0.100");
   std::this_thread::sleep_for(200ms);
@@ -70,7 +71,9 @@ TEST_F(L2Lab, ClientLearnsTheVipFromTheGratuitousBurstWithoutAsking) {
   watcher->must("ip link set eth0 up");
   start_vipd(kBaseConfig, 2);
   EXPECT_TRUE(wait_until(
-      [&] { return watcher->run("ip neigh show 10.77.0.100 dev eth0").output.find(kEth0Mac) != std::string::npos; },
+      [&] {
+        return watcher->run("ip neigh show 10.77.0.100 dev eth0").output.find(kEth0Mac) != std::string::npos;
+      },
       2s))
       << watcher->run("ip neigh show").output;
 }

@@ -15,7 +15,9 @@
 
 namespace vipd::testlab {
 
-bool is_root() { return geteuid() == 0; }
+bool is_root() {
+  return geteuid() == 0;
+}
 
 CommandResult run(const std::string& command) {
   CommandResult result;
@@ -33,7 +35,8 @@ CommandResult run(const std::string& command) {
 std::string must(const std::string& command) {
   auto r = run(command);
   if (r.exit_code != 0)
-    throw std::runtime_error("command failed (" + std::to_string(r.exit_code) + "): " + command + "\n" + r.output);
+    throw std::runtime_error("command failed (" + std::to_string(r.exit_code) + "): " + command + "\n" +
+                             r.output);
   return r.output;
 }
 
@@ -47,8 +50,9 @@ Netns::Netns(std::string name) : name_(std::move(name)) {
   testlab::run("ip netns del " + name_ + " 2>/dev/null");
   testlab::must("ip netns add " + name_);
   testlab::must(wrap("ip link set lo up"));
-  testlab::must(wrap("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 "
-            "net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0"));
+  testlab::must(
+      wrap("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 "
+           "net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0"));
 }
 
 Netns::~Netns() {
@@ -62,8 +66,12 @@ std::string Netns::wrap(const std::string& command) const {
   for (char c : command) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return "ip netns exec " + name_ + " sh -c " + quoted + "'";
 }
-CommandResult Netns::run(const std::string& command) const { return testlab::run(wrap(command)); }
-std::string Netns::must(const std::string& command) const { return testlab::must(wrap(command)); }
+CommandResult Netns::run(const std::string& command) const {
+  return testlab::run(wrap(command));
+}
+std::string Netns::must(const std::string& command) const {
+  return testlab::must(wrap(command));
+}
 
 Switch::Switch(const std::string& prefix) : ns_(prefix + "sw") {
   ns_.must("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");

@@ -89,7 +89,9 @@ bool wait_until(Predicate predicate, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (predicate()) return true;
-    struct timespec ts {0, 10'000'000};
+    struct timespec ts {
+      0, 10'000'000
+    };
     nanosleep(&ts, nullptr);
   }
   return predicate();
@@ -108,5 +110,3 @@ class EnterNetns {
 };
 
 }  // namespace vipd::testlab
-
-

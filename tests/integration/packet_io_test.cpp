@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 
 #include "integration/lab.hpp"
 #include "vipd/l2/packet_io.hpp"
@@ -83,8 +83,8 @@ class PacketIoTest : public ::testing::Test {
     for (const auto& [ns, link] : {std::pair{&*node_, "n0"}, std::pair{&*peer_, "c0"}}) {
       ASSERT_TRUE(testlab::wait_until(
           [&] {
-            return ns->run(std::string("ip -6 route show table local dev ") + link).output.find("multicast ff00::/8") !=
-                   std::string::npos;
+            return ns->run(std::string("ip -6 route show table local dev ") + link)
+                       .output.find("multicast ff00::/8") != std::string::npos;
           },
           2s))
           << link << " never got its IPv6 multicast route";
@@ -95,9 +95,10 @@ class PacketIoTest : public ::testing::Test {
   std::unique_ptr<PacketIo> open_node(PacketIo::FrameHandler handler = {}) {
     EnterNetns inside(*node_);
     ifindex_ = static_cast<int>(if_nametoindex("n0"));
-    if (!handler) handler = [this](int ifindex, std::span<const std::uint8_t> frame) {
-      frames_.push_back(Frame{ifindex, {frame.begin(), frame.end()}});
-    };
+    if (!handler)
+      handler = [this](int ifindex, std::span<const std::uint8_t> frame) {
+        frames_.push_back(Frame{ifindex, {frame.begin(), frame.end()}});
+      };
     auto io = PacketIo::open(io_, ifindex_, "n0", std::move(handler));
     EXPECT_TRUE(io.ok()) << (io.ok() ? "" : io.error());
     return io.ok() ? std::move(io).value() : nullptr;
@@ -117,7 +118,9 @@ class PacketIoTest : public ::testing::Test {
     run_until([] { return false; }, d);
   }
 
-  std::string log_path(const std::string& what) const { return "/tmp/" + node_->name() + "-" + what + ".log"; }
+  std::string log_path(const std::string& what) const {
+    return "/tmp/" + node_->name() + "-" + what + ".log";
+  }
 
   std::size_t count(bool (*pred)(const Frame&)) const {
     return static_cast<std::size_t>(std::count_if(frames_.begin(), frames_.end(), pred));
@@ -161,9 +164,11 @@ TEST_F(PacketIoTest, SentFrameIsSeenOnPeer) {
   auto io = open_node();
   ASSERT_NE(io, nullptr);
   Process tcpdump(&*peer_,
-                  {"timeout", "5", "tcpdump", "-l", "-nn", "-e", "-c", "1", "-i", "c0", "arp and ether src 02:77:00:00:10:00"},
+                  {"timeout", "5", "tcpdump", "-l", "-nn", "-e", "-c", "1", "-i", "c0",
+                   "arp and ether src 02:77:00:00:10:00"},
                   log_path("tcpdump"));
-  ASSERT_TRUE(testlab::wait_until([&] { return tcpdump.log().find("listening on") != std::string::npos; }, 3s))
+  ASSERT_TRUE(
+      testlab::wait_until([&] { return tcpdump.log().find("listening on") != std::string::npos; }, 3s))
       << tcpdump.log();
 
   // ARP request: who has 10.77.0.123, tell 10.77.0.10 (from the node's MAC).
@@ -171,12 +176,12 @@ TEST_F(PacketIoTest, SentFrameIsSeenOnPeer) {
       0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  // destination: broadcast
       0x02, 0x77, 0x00, 0x00, 0x10, 0x00,  // source: node n0
       0x08, 0x06,                          // ethertype ARP
-      0x00, 0x01, 0x08, 0x00, 6, 4,        // Ethernet, IPv4, hlen 6, plen 4
+      0x00, 0x01, 0x08, 0x00, 6,    4,     // Ethernet, IPv4, hlen 6, plen 4
       0x00, 0x01,                          // op: request
       0x02, 0x77, 0x00, 0x00, 0x10, 0x00,  // sender MAC
-      10, 77, 0, 10,                       // sender IP
+      10,   77,   0,    10,                // sender IP
       0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // target MAC: unknown
-      10, 77, 0, 123,                      // target IP
+      10,   77,   0,    123,               // target IP
   };
   auto sent = io->send(frame);
   ASSERT_TRUE(sent.ok()) << sent.error();
@@ -202,19 +207,21 @@ TEST_F(PacketIoTest, RepliesFromTheHandlerLeaveAfterTheBatchInOrder) {
     const Frame f{0, {bytes.begin(), bytes.end()}};
     if (!f.is_arp() || f.arp_op() != 1 || !f.src_is(kPeerMac) || next >= 123) return;
     // Who has 10.77.0.<next>, tell 10.77.0.10 (from the node's MAC).
-    const std::vector<std::uint8_t> frame = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x77, 0x00, 0x00, 0x10, 0x00,
-                                             0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6,    4,    0x00, 0x01, 0x02, 0x77,
-                                             0x00, 0x00, 0x10, 0x00, 10,   77,   0,    10,   0,    0,    0,    0,
-                                             0,    0,    10,   77,   0,    next++};
+    const std::vector<std::uint8_t> frame = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x77, 0x00, 0x00, 0x10, 0x00, 0x08, 0x06,
+        0x00, 0x01, 0x08, 0x00, 6,    4,    0x00, 0x01, 0x02, 0x77, 0x00, 0x00, 0x10, 0x00,
+        10,   77,   0,    10,   0,    0,    0,    0,    0,    0,    10,   77,   0,    next++};
     const auto before = io->stats().sent;
     ASSERT_TRUE(io->send(frame).ok());
     if (io->stats().sent == before) ++queued_in_handler;
   });
   ASSERT_NE(io, nullptr);
   Process tcpdump(&*peer_,
-                  {"timeout", "8", "tcpdump", "-l", "-nn", "-e", "-c", "3", "-i", "c0", "arp and ether src 02:77:00:00:10:00 and arp[6:2] = 1"},
+                  {"timeout", "8", "tcpdump", "-l", "-nn", "-e", "-c", "3", "-i", "c0",
+                   "arp and ether src 02:77:00:00:10:00 and arp[6:2] = 1"},
                   log_path("tcpdump"));
-  ASSERT_TRUE(testlab::wait_until([&] { return tcpdump.log().find("listening on") != std::string::npos; }, 3s))
+  ASSERT_TRUE(
+      testlab::wait_until([&] { return tcpdump.log().find("listening on") != std::string::npos; }, 3s))
       << tcpdump.log();
   // Three requests (1 s apart) wait in the ring while the loop is not running: one batch.
   peer_->run("arping -b -c 3 -w 3 -I c0 10.77.0.10");
@@ -222,7 +229,8 @@ TEST_F(PacketIoTest, RepliesFromTheHandlerLeaveAfterTheBatchInOrder) {
   EXPECT_EQ(queued_in_handler, 3) << "sends from the handler went out at once";
   EXPECT_TRUE(testlab::wait_until([&] { return !tcpdump.running(); }, 5s)) << tcpdump.log();
   const std::string out = tcpdump.log();
-  const auto a = out.find("who-has 10.77.0.120 "), b = out.find("who-has 10.77.0.121 "), c = out.find("who-has 10.77.0.122 ");
+  const auto a = out.find("who-has 10.77.0.120 "), b = out.find("who-has 10.77.0.121 "),
+             c = out.find("who-has 10.77.0.122 ");
   ASSERT_NE(a, std::string::npos) << out;
   ASSERT_NE(b, std::string::npos) << out;
   ASSERT_NE(c, std::string::npos) << out;
@@ -329,7 +337,8 @@ TEST_F(PacketIoTest, ManyGroupsSwitchToAllMulticastAndBack) {
   ASSERT_TRUE(io->join_multicast(group(3)).ok());  // the fifth group: over the threshold
   EXPECT_TRUE(io->all_multicast());
   EXPECT_TRUE(node_allmulti(*node_)) << node_->run("ip -d link show dev n0").output;
-  EXPECT_FALSE(node_in_group(*node_)) << "per-group membership kept: " << node_->run("ip maddr show dev n0").output;
+  EXPECT_FALSE(node_in_group(*node_))
+      << "per-group membership kept: " << node_->run("ip maddr show dev n0").output;
   EXPECT_EQ(io->multicast_refs(kGroup), 1);
   ASSERT_TRUE(io->join_multicast(kGroup).ok());  // counted, not joined
   EXPECT_EQ(io->multicast_refs(kGroup), 2);

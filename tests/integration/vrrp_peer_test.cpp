@@ -35,9 +35,13 @@ using failover::VrrpGroup;
 constexpr const char* kVip = "10.0.0.100";
 constexpr std::uint8_t kVrid = 51;
 
-net::IpAddress ip(const char* text) { return *net::IpAddress::parse(text); }
+net::IpAddress ip(const char* text) {
+  return *net::IpAddress::parse(text);
+}
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 // Master_Down_Interval (RFC 5798 §6.1) in ms for an interval in ms, plus the slack the issue allows.
 std::chrono::milliseconds takeover_bound(std::chrono::milliseconds advert, std::uint8_t priority) {
@@ -49,7 +53,8 @@ std::chrono::milliseconds takeover_bound(std::chrono::milliseconds advert, std::
 // A VrrpGroup on its own io_context thread inside a node namespace.
 class Node {
  public:
-  Node(const Netns& ns, std::string link, net::IpAddress primary) : ns_(ns), link_(std::move(link)), primary_(primary) {}
+  Node(const Netns& ns, std::string link, net::IpAddress primary)
+      : ns_(ns), link_(std::move(link)), primary_(primary) {}
   ~Node() { stop(); }
 
   void start(GroupSettings settings) {
@@ -130,7 +135,8 @@ class Node {
   net::IpAddress primary_;
   int ifindex_ = 0;
   boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_{io_.get_executor()};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_{
+      io_.get_executor()};
   std::unique_ptr<VrrpGroup> group_;
   std::thread thread_;
   mutable std::mutex mutex_;
@@ -200,11 +206,19 @@ class VrrpLab : public ::testing::Test {
                            "vrrp_instance VI_LAB {\n"
                            "    state BACKUP\n"
                            "    interface eth0\n"
-                           "    virtual_router_id " << int{kVrid} << "\n"
-                           "    priority " << int{priority} << "\n"
-                           "    advert_int " << advert.count() / 1000.0 << "\n"
+                           "    virtual_router_id "
+                        << int{kVrid}
+                        << "\n"
+                           "    priority "
+                        << int{priority}
+                        << "\n"
+                           "    advert_int "
+                        << advert.count() / 1000.0
+                        << "\n"
                            "    virtual_ipaddress {\n"
-                           "        " << kVip << "/24 dev eth0\n"
+                           "        "
+                        << kVip
+                        << "/24 dev eth0\n"
                            "    }\n"
                            "}\n";
     // -P VRRP only, -n no daemon, -R no respawn of a killed child, per-lab pid files (never the
@@ -212,11 +226,13 @@ class VrrpLab : public ::testing::Test {
     return std::make_unique<Process>(
         n1_.get(),
         std::vector<std::string>{"keepalived", "-P", "-n", "-R", "-l", "-D", "-G", "-f", conf, "-p",
-                                 dir_ + "/keepalived.pid", "-r", dir_ + "/vrrp.pid", "-c", dir_ + "/checkers.pid"},
+                                 dir_ + "/keepalived.pid", "-r", dir_ + "/vrrp.pid", "-c",
+                                 dir_ + "/checkers.pid"},
         dir_ + "/keepalived.log");
   }
   bool keepalived_has_vip() const {
-    return n1_->run("ip -4 -o addr show dev eth0").output.find(std::string(" ") + kVip + "/") != std::string::npos;
+    return n1_->run("ip -4 -o addr show dev eth0").output.find(std::string(" ") + kVip + "/") !=
+           std::string::npos;
   }
   pid_t keepalived_vrrp_pid() const {
     std::ifstream in(dir_ + "/vrrp.pid");
@@ -255,10 +271,11 @@ void VrrpLab::failover_on_link_cut(std::chrono::milliseconds advert, bool preemp
   ASSERT_TRUE(last_advert.has_value());
   const auto took = *b.last(true) - *last_advert;
   const auto bound = takeover_bound(advert, 100);
-  std::printf("[ measure ] advert %lld ms: last advert -> backup owns in %.1f ms (bound %lld ms); "
-              "from the cut command %.1f ms\n",
-              static_cast<long long>(advert.count()), ms(took), static_cast<long long>(bound.count()),
-              ms(*b.last(true) - cut));
+  std::printf(
+      "[ measure ] advert %lld ms: last advert -> backup owns in %.1f ms (bound %lld ms); "
+      "from the cut command %.1f ms\n",
+      static_cast<long long>(advert.count()), ms(took), static_cast<long long>(bound.count()),
+      ms(*b.last(true) - cut));
   EXPECT_LE(took, bound);
   EXPECT_EQ(a.status().state, "fault");
 
@@ -276,9 +293,13 @@ void VrrpLab::failover_on_link_cut(std::chrono::milliseconds advert, bool preemp
   }
 }
 
-TEST_F(VrrpLab, LinkCutFailoverAndPreemptionAt100ms) { failover_on_link_cut(100ms, true); }
+TEST_F(VrrpLab, LinkCutFailoverAndPreemptionAt100ms) {
+  failover_on_link_cut(100ms, true);
+}
 
-TEST_F(VrrpLab, LinkCutFailoverWithoutPreemptionAt20ms) { failover_on_link_cut(20ms, false); }
+TEST_F(VrrpLab, LinkCutFailoverWithoutPreemptionAt20ms) {
+  failover_on_link_cut(20ms, false);
+}
 
 TEST_F(VrrpLab, PlannedShutdownHandsOverWithoutGap) {
   Node a(*n1_, "eth0", ip("10.0.0.1"));
@@ -295,9 +316,10 @@ TEST_F(VrrpLab, PlannedShutdownHandsOverWithoutGap) {
   ASSERT_TRUE(b.owned());
   const auto b_owns = *b.last(true);
   const auto a_released = *a.last(false);
-  std::printf("[ measure ] planned stop: backup owns %.1f ms after the stop (skew 60 ms), "
-              "old master released %.1f ms after that (overlap)\n",
-              ms(b_owns - stop), ms(a_released - b_owns));
+  std::printf(
+      "[ measure ] planned stop: backup owns %.1f ms after the stop (skew 60 ms), "
+      "old master released %.1f ms after that (overlap)\n",
+      ms(b_owns - stop), ms(a_released - b_owns));
   EXPECT_LE(b_owns, a_released) << "a window where nobody owned the VIPs";
   EXPECT_LT(b_owns - stop, 60ms + 40ms) << "took over after skew time, not master down";
   EXPECT_EQ(a.status().state, "initialize");
@@ -308,11 +330,16 @@ TEST_F(VrrpLab, Ipv6PairElectsAndFailsOver) {
   auto link_local = [](const Netns& ns) {
     const auto out = ns.must("ip -6 -o addr show dev eth0 scope link");
     std::smatch m;
-    if (!std::regex_search(out, m, std::regex(R"(inet6 (fe80::[0-9a-f:]+)/64)"))) throw std::runtime_error(out);
+    if (!std::regex_search(out, m, std::regex(R"(inet6 (fe80::[0-9a-f:]+)/64)")))
+      throw std::runtime_error(out);
     return ip(m[1].str().c_str());
   };
-  ASSERT_TRUE(wait_until([&] { return n1_->run("ip -6 -o addr show dev eth0 scope link").output.find("fe80") != std::string::npos &&
-                                      n2_->run("ip -6 -o addr show dev eth0 scope link").output.find("fe80") != std::string::npos; }, 3s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return n1_->run("ip -6 -o addr show dev eth0 scope link").output.find("fe80") != std::string::npos &&
+               n2_->run("ip -6 -o addr show dev eth0 scope link").output.find("fe80") != std::string::npos;
+      },
+      3s));
   const auto ll1 = link_local(*n1_);
   const auto ll2 = link_local(*n2_);
   Node a(*n1_, "eth0", ll1);
@@ -387,9 +414,10 @@ TEST_F(VrrpLab, VipdBackupTakesOverFromKeepalived) {
   // The dead instance leaves its VIP on the interface (keepalived's known kill -9 split brain).
   n1_->run(std::string("ip addr del ") + kVip + "/24 dev eth0");
   const auto took = *b.last(true) - *b.status().last_advert;
-  std::printf("[ measure ] keepalived kill -9: last advert -> vipd owns in %.1f ms (bound %lld ms), %.1f ms "
-              "after the kill\n",
-              ms(took), static_cast<long long>(takeover_bound(100ms, 100).count()), ms(*b.last(true) - crash));
+  std::printf(
+      "[ measure ] keepalived kill -9: last advert -> vipd owns in %.1f ms (bound %lld ms), %.1f ms "
+      "after the kill\n",
+      ms(took), static_cast<long long>(takeover_bound(100ms, 100).count()), ms(*b.last(true) - crash));
   EXPECT_LE(took, takeover_bound(100ms, 100));
   keepalived->stop();
 
@@ -406,7 +434,6 @@ TEST_F(VrrpLab, VipdBackupTakesOverFromKeepalived) {
   std::printf("[ measure ] keepalived SIGTERM -> vipd owns in %.1f ms\n", ms(graceful));
   EXPECT_LT(graceful, takeover_bound(100ms, 100)) << "priority 0 heard: skew time, not master down";
 }
-
 
 TEST_F(VrrpLab, UnicastPeersElectAndFailOver) {
   Node a(*n1_, "eth0", ip("10.0.0.1"));

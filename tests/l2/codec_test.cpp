@@ -76,8 +76,9 @@ TEST(CodecGolden, KernelArpReply) {
 }
 
 TEST(CodecGolden, GratuitousAndProbeFramesParse) {
-  for (const Bytes* f : {&golden::arping_unsolicited_request, &golden::arping_unsolicited_reply,
-                         &golden::arping_probe, &golden::kernel_probe_reply, &golden::kernel_gratuitous_request}) {
+  for (const Bytes* f :
+       {&golden::arping_unsolicited_request, &golden::arping_unsolicited_reply, &golden::arping_probe,
+        &golden::kernel_probe_reply, &golden::kernel_gratuitous_request}) {
     auto r = parse_frame(*f);
     ASSERT_TRUE(r) << to_string(r.error());
     EXPECT_EQ(r->kind, FrameKind::arp);
@@ -143,8 +144,8 @@ TEST(CodecGolden, KernelUnsolicitedNa) {
 }
 
 TEST(CodecGolden, ChecksumOfCapturedFramesVerifies) {
-  for (const Bytes* f : {&golden::kernel_ns, &golden::kernel_na, &golden::ndisc6_ns,
-                         &golden::kernel_dad_ns, &golden::kernel_unsolicited_na}) {
+  for (const Bytes* f : {&golden::kernel_ns, &golden::kernel_na, &golden::ndisc6_ns, &golden::kernel_dad_ns,
+                         &golden::kernel_unsolicited_na}) {
     Bytes copy = *f;
     fix_checksum(copy);  // recomputing from scratch yields the captured value
     EXPECT_EQ(copy, *f);
@@ -322,14 +323,15 @@ TEST(CodecLength, TruncatedAtEveryField) {
     for (std::size_t n = 0; n < f->size(); ++n) {
       auto r = parse_frame(std::span(*f).first(n));
       ASSERT_FALSE(r) << "length " << n;
-      EXPECT_EQ(r.error(), expected_truncation_error(*f, n)) << "length " << n << ": " << to_string(r.error());
+      EXPECT_EQ(r.error(), expected_truncation_error(*f, n))
+          << "length " << n << ": " << to_string(r.error());
     }
   }
 }
 
 TEST(CodecLength, PaddedToSixtyBytesIsAccepted) {
-  for (const Bytes* f : {&golden::arping_request, &golden::kernel_arp_reply, &golden::kernel_ns,
-                         &golden::kernel_na}) {
+  for (const Bytes* f :
+       {&golden::arping_request, &golden::kernel_arp_reply, &golden::kernel_ns, &golden::kernel_na}) {
     Bytes padded = *f;
     padded.resize(std::max<std::size_t>(60, f->size() + 6), 0);  // ARP to 60, NDP with trailer
     auto r = parse_frame(padded);
@@ -396,45 +398,56 @@ const std::vector<Malformation>& malformations() {
        ParseError::group_source_mac},
       {"target_lla_broadcast", &golden::kernel_na, [](Bytes& f) { f[icmp + 26] = 0xff, fix_checksum(f); },
        ParseError::group_source_mac},
-      {"arp_htype_6", &golden::arping_request, [](Bytes& f) { f[arp + 1] = 6; }, ParseError::bad_arp_hardware_type},
+      {"arp_htype_6", &golden::arping_request, [](Bytes& f) { f[arp + 1] = 6; },
+       ParseError::bad_arp_hardware_type},
       {"arp_ptype_ipv6", &golden::arping_request, [](Bytes& f) { f[arp + 2] = 0x86, f[arp + 3] = 0xdd; },
        ParseError::bad_arp_protocol_type},
-      {"arp_hlen_8", &golden::arping_request, [](Bytes& f) { f[arp + 4] = 8; }, ParseError::bad_arp_address_length},
-      {"arp_plen_16", &golden::arping_request, [](Bytes& f) { f[arp + 5] = 16; }, ParseError::bad_arp_address_length},
+      {"arp_hlen_8", &golden::arping_request, [](Bytes& f) { f[arp + 4] = 8; },
+       ParseError::bad_arp_address_length},
+      {"arp_plen_16", &golden::arping_request, [](Bytes& f) { f[arp + 5] = 16; },
+       ParseError::bad_arp_address_length},
       {"arp_op_0", &golden::arping_request, [](Bytes& f) { f[arp + 7] = 0; }, ParseError::bad_arp_opcode},
-      {"arp_op_3_rarp", &golden::arping_request, [](Bytes& f) { f[arp + 7] = 3; }, ParseError::bad_arp_opcode},
+      {"arp_op_3_rarp", &golden::arping_request, [](Bytes& f) { f[arp + 7] = 3; },
+       ParseError::bad_arp_opcode},
       {"ip_version_4", &golden::kernel_ns, [](Bytes& f) { f[ip6] = 0x45; }, ParseError::bad_ip_version},
       {"payload_length_past_frame", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 5] = 0x21; },
        ParseError::bad_payload_length},
-      {"hop_by_hop_header", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 6] = 0; }, ParseError::ipv6_extension_headers},
-      {"fragment_header", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 6] = 44; }, ParseError::ipv6_extension_headers},
+      {"hop_by_hop_header", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 6] = 0; },
+       ParseError::ipv6_extension_headers},
+      {"fragment_header", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 6] = 44; },
+       ParseError::ipv6_extension_headers},
       {"udp", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 6] = 17; }, ParseError::not_icmpv6},
-      {"multicast_source", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 8] = 0xff; }, ParseError::multicast_source},
-      {"payload_length_0", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 5] = 0; }, ParseError::icmpv6_too_short},
-      {"payload_length_16", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 5] = 16; }, ParseError::icmpv6_too_short},
-      {"echo_request", &golden::kernel_ns, [](Bytes& f) { f[icmp] = 128; }, ParseError::not_neighbor_discovery},
-      {"router_solicitation", &golden::kernel_ns, [](Bytes& f) { f[icmp] = 133; }, ParseError::not_neighbor_discovery},
+      {"multicast_source", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 8] = 0xff; },
+       ParseError::multicast_source},
+      {"payload_length_0", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 5] = 0; },
+       ParseError::icmpv6_too_short},
+      {"payload_length_16", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 5] = 16; },
+       ParseError::icmpv6_too_short},
+      {"echo_request", &golden::kernel_ns, [](Bytes& f) { f[icmp] = 128; },
+       ParseError::not_neighbor_discovery},
+      {"router_solicitation", &golden::kernel_ns, [](Bytes& f) { f[icmp] = 133; },
+       ParseError::not_neighbor_discovery},
       {"hop_limit_254", &golden::kernel_ns, [](Bytes& f) { f[ip6 + 7] = 254; }, ParseError::bad_hop_limit},
       {"na_hop_limit_64", &golden::kernel_na, [](Bytes& f) { f[ip6 + 7] = 64; }, ParseError::bad_hop_limit},
       {"code_1", &golden::kernel_ns, [](Bytes& f) { f[icmp + 1] = 1; }, ParseError::bad_icmpv6_code},
-      {"checksum_flipped", &golden::kernel_ns, [](Bytes& f) { f[icmp + 3] ^= 0x01; }, ParseError::bad_checksum},
+      {"checksum_flipped", &golden::kernel_ns, [](Bytes& f) { f[icmp + 3] ^= 0x01; },
+       ParseError::bad_checksum},
       {"target_changed_without_checksum", &golden::kernel_na, [](Bytes& f) { f[icmp + 23] = 0x0c; },
        ParseError::bad_checksum},
       {"multicast_target", &golden::kernel_ns,
-       [](Bytes& f) { f[icmp + 8] = 0xff, f[icmp + 9] = 0x02, fix_checksum(f); }, ParseError::multicast_target},
+       [](Bytes& f) { f[icmp + 8] = 0xff, f[icmp + 9] = 0x02, fix_checksum(f); },
+       ParseError::multicast_target},
       {"option_length_0", &golden::kernel_ns, [](Bytes& f) { f[icmp + 25] = 0, fix_checksum(f); },
        ParseError::bad_option_length},
       {"option_past_payload", &golden::kernel_ns, [](Bytes& f) { f[icmp + 25] = 2, fix_checksum(f); },
        ParseError::bad_option_length},
-      {"option_header_cut",
-       &golden::kernel_ns,
+      {"option_header_cut", &golden::kernel_ns,
        [](Bytes& f) {  // payload ends one byte into the option: no room for type + length
          f[ip6 + 5] = 25;
          fix_checksum(f);
        },
        ParseError::bad_option_length},
-      {"source_lla_16_bytes",
-       &golden::kernel_ns,
+      {"source_lla_16_bytes", &golden::kernel_ns,
        [](Bytes& f) {
          f.insert(f.end(), 8, 0);
          f[ip6 + 5] = 40;
@@ -442,22 +455,20 @@ const std::vector<Malformation>& malformations() {
          fix_checksum(f);
        },
        ParseError::bad_lla_option_length},
-      {"dad_with_source_lla",
-       &golden::kernel_ns,
+      {"dad_with_source_lla", &golden::kernel_ns,
        [](Bytes& f) {
          std::fill_n(f.begin() + ip6 + 8, 16, 0);
          fix_checksum(f);
        },
        ParseError::dad_with_source_lla},
-      {"dad_to_unicast",
-       &golden::kernel_dad_ns,
+      {"dad_to_unicast", &golden::kernel_dad_ns,
        [](Bytes& f) {
          std::copy_n(golden::kernel_dad_ns.begin() + icmp + 8, 16, f.begin() + ip6 + 24);  // dst = target
          fix_checksum(f);
        },
        ParseError::dad_not_to_solicited_node},
-      {"solicited_na_to_all_nodes", &golden::kernel_unsolicited_na, [](Bytes& f) { f[icmp + 4] |= 0x40, fix_checksum(f); },
-       ParseError::solicited_na_to_multicast},
+      {"solicited_na_to_all_nodes", &golden::kernel_unsolicited_na,
+       [](Bytes& f) { f[icmp + 4] |= 0x40, fix_checksum(f); }, ParseError::solicited_na_to_multicast},
   };
   return table;
 }

@@ -23,12 +23,15 @@ constexpr MacAddress link2_mac{0x02, 0x44, 0x00, 0x00, 0x01, 0x0b};
 constexpr MacAddress link3_mac{0x02, 0x44, 0x00, 0x00, 0x02, 0x0b};
 constexpr MacAddress other_mac{0x02, 0x44, 0x00, 0x00, 0x00, 0x0c};  // another host
 
-net::IpAddress ip(const char* text) { return net::IpAddress::parse(text).value(); }
+net::IpAddress ip(const char* text) {
+  return net::IpAddress::parse(text).value();
+}
 
 Bytes arp_frame(ArpOp op, const MacAddress& src, const char* sender, const char* target,
                 const MacAddress& eth_dst = broadcast_mac) {
   Bytes out(max_frame_size);
-  out.resize(write_arp_frame(out, eth_dst, src, {op, src, to_v4_bytes(ip(sender)), zero_mac, to_v4_bytes(ip(target))}));
+  out.resize(write_arp_frame(out, eth_dst, src,
+                             {op, src, to_v4_bytes(ip(sender)), zero_mac, to_v4_bytes(ip(target))}));
   return out;
 }
 
@@ -36,7 +39,7 @@ struct NsSpec {
   MacAddress src = peer_mac;
   const char* source = "fd44::a";
   const char* target = "fd44::b";
-  const char* destination = nullptr;  // default: solicited-node group of the target
+  const char* destination = nullptr;    // default: solicited-node group of the target
   const MacAddress* eth_dst = nullptr;  // default: the group MAC of the destination
   bool source_lla = true;
   std::uint8_t hop_limit = 255;
@@ -128,7 +131,8 @@ TEST_F(ResponderTest, UnknownLink) {
 
 TEST_F(ResponderTest, MalformedAndForeignFrames) {
   expect_drop(1, Bytes{}, DropReason::malformed);
-  expect_drop(1, Bytes(golden::arping_request.begin(), golden::arping_request.end() - 1), DropReason::malformed);
+  expect_drop(1, Bytes(golden::arping_request.begin(), golden::arping_request.end() - 1),
+              DropReason::malformed);
   Bytes bad_checksum = golden::kernel_ns;
   bad_checksum.back() ^= 1;
   expect_drop(1, bad_checksum, DropReason::malformed);
@@ -196,7 +200,8 @@ TEST_F(ResponderTest, GratuitousArpFromAnotherMacIsAConflict) {
   EXPECT_EQ(r.counters(0), (BindingCounters{0, 0, 0, 1}));
   EXPECT_EQ(r.drops(1, DropReason::sender_is_vip), 1u);
   // A request for another address, sourced from our VIP, is the same claim.
-  EXPECT_EQ(handle(1, arp_frame(ArpOp::request, other_mac, "10.44.0.12", "10.44.0.11")).action, Action::conflict);
+  EXPECT_EQ(handle(1, arp_frame(ArpOp::request, other_mac, "10.44.0.12", "10.44.0.11")).action,
+            Action::conflict);
   EXPECT_EQ(r.counters(2).conflicts, 1u);
   EXPECT_EQ(r.counters(0).requests, 0u);
 }
@@ -412,15 +417,17 @@ TEST(ResponderTable, LargeTableFindsEveryBindingAndNoOther) {
   Bytes reply(max_frame_size);
   Bytes f(max_frame_size);
   const MacAddress peer{0x02, 9, 9, 9, 9, 9};
-  f.resize(write_arp_frame(f, broadcast_mac, peer, {ArpOp::request, peer, {10, 0, 0, 1}, zero_mac, {10, 0, 0, 7}}));
+  f.resize(write_arp_frame(f, broadcast_mac, peer,
+                           {ArpOp::request, peer, {10, 0, 0, 1}, zero_mac, {10, 0, 0, 7}}));
   EXPECT_EQ(r.handle(8, f, reply).drop, DropReason::not_selected);
   EXPECT_EQ(r.handle(1, f, reply).action, Action::reply);  // 10.0.0.7: i = 7, link 1 + 7 % 7 = 1
 }
 
 TEST_F(ResponderTest, HandleNeverAllocates) {
-  std::vector<Bytes> frames = {golden::arping_request, golden::arping_probe, golden::kernel_gratuitous_request,
-                               golden::kernel_ns, golden::ndisc6_ns, golden::kernel_unsolicited_na,
-                               golden::kernel_dad_ns, golden::kernel_arp_reply, Bytes(7, 0)};
+  std::vector<Bytes> frames = {
+      golden::arping_request, golden::arping_probe,     golden::kernel_gratuitous_request,
+      golden::kernel_ns,      golden::ndisc6_ns,        golden::kernel_unsolicited_na,
+      golden::kernel_dad_ns,  golden::kernel_arp_reply, Bytes(7, 0)};
   std::array<std::uint8_t, max_frame_size> out{};
   std::uint64_t replies = 0;
   const std::uint64_t before = test::allocation_count();

@@ -61,20 +61,23 @@ struct DecodeContext {
 
 Result<Message, DecodeError> parse_message(const Frame& frame, const DecodeContext& ctx = {});
 // Frames and parses exactly one whole message (header included); trailing bytes are an error.
-Result<Message, DecodeError> parse_message(std::span<const std::uint8_t> message, const DecodeContext& ctx = {});
+Result<Message, DecodeError> parse_message(std::span<const std::uint8_t> message,
+                                           const DecodeContext& ctx = {});
 
 // OPEN: version 4 (else 2/1, data = 0x0004), optional parameters / capabilities (RFC 5492; a
 // non-capability parameter is 2/4; malformed lengths 2/0). Peer AS, BGP identifier and hold time
 // are validated by bgp::negotiate (fsm.hpp) so that all checks against configuration live in one
 // place.
 Result<OpenMessage, DecodeError> parse_open(std::span<const std::uint8_t> body);
-Result<UpdateMessage, DecodeError> parse_update(std::span<const std::uint8_t> body, const DecodeContext& ctx = {});
+Result<UpdateMessage, DecodeError> parse_update(std::span<const std::uint8_t> body,
+                                                const DecodeContext& ctx = {});
 Result<NotificationMessage, DecodeError> parse_notification(std::span<const std::uint8_t> body);
 Result<RouteRefreshMessage, DecodeError> parse_route_refresh(std::span<const std::uint8_t> body);
 
 // NLRI prefix list (RFC 4271 §4.3: length octet + minimal address bytes) of one family.
 // Errors are 3/10 session-reset (RFC 7606 §5.3: the NLRI cannot be located reliably).
-Result<std::vector<net::Prefix>, DecodeError> parse_prefixes(std::span<const std::uint8_t> bytes, net::Family family);
+Result<std::vector<net::Prefix>, DecodeError> parse_prefixes(std::span<const std::uint8_t> bytes,
+                                                             net::Family family);
 void write_prefix(const net::Prefix& prefix, Bytes& out);
 std::size_t encoded_prefix_size(const net::Prefix& prefix);  // 1 + ceil(length / 8)
 
@@ -106,21 +109,21 @@ std::optional<Bytes> build_update(const UpdateMessage& update, const DecodeConte
 // Attributes shared by announced routes (the speaker fills one per advertisement and peer).
 struct RouteAttributes {
   Origin origin = Origin::incomplete;
-  AsPath as_path;                              // empty on iBGP
-  std::optional<net::IpAddress> next_hop_v4;   // required to announce IPv4 prefixes
-  std::optional<net::IpAddress> next_hop_v6;   // global; required to announce IPv6 prefixes
+  AsPath as_path;                                        // empty on iBGP
+  std::optional<net::IpAddress> next_hop_v4;             // required to announce IPv4 prefixes
+  std::optional<net::IpAddress> next_hop_v6;             // global; required to announce IPv6 prefixes
   std::optional<net::IpAddress> next_hop_v6_link_local;  // adds the second half of a 32-byte next hop
   std::optional<std::uint32_t> med;
-  std::optional<std::uint32_t> local_pref;     // iBGP only
+  std::optional<std::uint32_t> local_pref;  // iBGP only
   std::vector<std::uint32_t> communities;
   std::vector<LargeCommunity> large_communities;
   std::vector<RawAttribute> other;
 };
 
 enum class BuildError : std::uint8_t {
-  missing_next_hop_v4,  // IPv4 prefixes but no next_hop_v4 (or it is not IPv4)
-  missing_next_hop_v6,  // IPv6 prefixes but no next_hop_v6 (or it is not IPv6)
-  attributes_too_large, // the attributes alone leave no room for one prefix in 4096 bytes
+  missing_next_hop_v4,   // IPv4 prefixes but no next_hop_v4 (or it is not IPv4)
+  missing_next_hop_v6,   // IPv6 prefixes but no next_hop_v6 (or it is not IPv6)
+  attributes_too_large,  // the attributes alone leave no room for one prefix in 4096 bytes
 };
 
 // Packs `prefixes` (any mix of IPv4 and IPv6) into as few UPDATEs as possible, each <= 4096 bytes:

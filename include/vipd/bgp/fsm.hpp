@@ -46,13 +46,13 @@ using TimePoint = std::chrono::steady_clock::time_point;
 
 struct LocalConfig {
   std::uint32_t local_asn = 0;
-  std::uint32_t peer_asn = 0;     // expected AS of the peer
-  std::uint32_t router_id = 0;    // our BGP identifier, host order
-  std::chrono::seconds hold_time{90};                 // 0 or >= 3
-  std::optional<std::chrono::seconds> keepalive_time; // default hold/3; capped to hold/3
+  std::uint32_t peer_asn = 0;                                 // expected AS of the peer
+  std::uint32_t router_id = 0;                                // our BGP identifier, host order
+  std::chrono::seconds hold_time{90};                         // 0 or >= 3
+  std::optional<std::chrono::seconds> keepalive_time;         // default hold/3; capped to hold/3
   std::vector<AfiSafi> families{ipv4_unicast, ipv6_unicast};  // multiprotocol capabilities to offer
-  bool route_refresh = true;                           // advertise capability 2
-  std::optional<GracefulRestart> graceful_restart;     // advertise capability 64 when set
+  bool route_refresh = true;                                  // advertise capability 2
+  std::optional<GracefulRestart> graceful_restart;            // advertise capability 64 when set
   // Capability codes the peer must advertise, else NOTIFICATION 2/7 (data: our capability).
   std::vector<std::uint8_t> required_capabilities;
   bool ibgp() const { return local_asn == peer_asn; }
@@ -95,7 +95,7 @@ constexpr Connection connection_to_keep(std::uint32_t local_id, std::uint32_t re
 class Backoff {
  public:
   Backoff(Duration initial, Duration max, std::uint64_t seed);
-  Duration next();          // the delay to use now; advances the exponent
+  Duration next();  // the delay to use now; advances the exponent
   void reset() { attempt_ = 0; }
   unsigned attempt() const { return attempt_; }
 
@@ -116,21 +116,21 @@ std::string_view to_string(State s);
 // Inputs. Message events are produced by Fsm::receive() from the bytes; the others come from the
 // adapter through Fsm::handle().
 enum class Event : std::uint8_t {
-  manual_start,              // RFC event 1
-  manual_start_passive,      // RFC event 4: wait for the peer to connect (Active)
-  manual_stop,               // RFC event 2: Cease 6/2 with the configured shutdown message
-  connect_retry_expired,     // RFC event 9 (also the automatic restart in Idle)
-  hold_timer_expired,        // RFC event 10
-  keepalive_timer_expired,   // RFC event 11
-  tcp_connected,             // RFC events 16/17: TcpCrAcked / TcpConnectionConfirmed
-  tcp_failed,                // RFC event 18: connect failed or the connection closed
-  open_received,             // RFC event 19 (validated by negotiate())
-  keepalive_received,        // RFC event 26
-  update_received,           // RFC event 27 (decoded, possibly with RFC 7606 non-fatal errors)
-  notification_received,     // RFC events 24/25
-  route_refresh_received,    // RFC 2918
-  message_error,             // RFC events 21/22/28: a decode error with session-reset
-  open_collision_dump,       // RFC event 23
+  manual_start,             // RFC event 1
+  manual_start_passive,     // RFC event 4: wait for the peer to connect (Active)
+  manual_stop,              // RFC event 2: Cease 6/2 with the configured shutdown message
+  connect_retry_expired,    // RFC event 9 (also the automatic restart in Idle)
+  hold_timer_expired,       // RFC event 10
+  keepalive_timer_expired,  // RFC event 11
+  tcp_connected,            // RFC events 16/17: TcpCrAcked / TcpConnectionConfirmed
+  tcp_failed,               // RFC event 18: connect failed or the connection closed
+  open_received,            // RFC event 19 (validated by negotiate())
+  keepalive_received,       // RFC event 26
+  update_received,          // RFC event 27 (decoded, possibly with RFC 7606 non-fatal errors)
+  notification_received,    // RFC events 24/25
+  route_refresh_received,   // RFC 2918
+  message_error,            // RFC events 21/22/28: a decode error with session-reset
+  open_collision_dump,      // RFC event 23
 };
 inline constexpr std::size_t event_count = 15;
 std::string_view to_string(Event e);
@@ -184,34 +184,34 @@ struct DeliverRouteRefresh {
   RouteRefreshMessage refresh;
   friend bool operator==(const DeliverRouteRefresh&, const DeliverRouteRefresh&) = default;
 };
-using Action = std::variant<Send, StartTimer, StopTimer, ConnectTcp, CloseTcp, SessionUp, SessionDown, DeliverUpdate,
-                            DeliverRouteRefresh>;
+using Action = std::variant<Send, StartTimer, StopTimer, ConnectTcp, CloseTcp, SessionUp, SessionDown,
+                            DeliverUpdate, DeliverRouteRefresh>;
 using Actions = std::vector<Action>;
 
 // What a table cell does. Named after the RFC text they implement.
 enum class Step : std::uint8_t {
-  ignore,            // stay, do nothing
-  start,             // retry timer, ConnectTcp
-  start_passive,     // retry timer, wait for the peer
-  restart,           // Idle + retry expiry: automatic start (connect or passive as last started)
-  retry_connect,     // close any attempt, retry timer with backoff, ConnectTcp
-  connect_failed,    // Connect: close, retry timer keeps running -> Active
-  send_open,         // stop retry timer, send OPEN, hold timer 240 s
-  stop_quiet,        // no BGP conversation yet: close, stop timers, Idle without restart
-  stop_cease,        // send Cease 6/2 (RFC 8203 message), close, Idle without restart
-  process_open,      // negotiate(); ok: KEEPALIVE, hold + keepalive timers; else NOTIFICATION, Idle
-  tcp_lost,          // close, stop timers, Idle with restart
-  tcp_lost_active,   // OpenSent: close, retry timer -> Active (RFC 4271 event 18 in OpenSent)
-  session_up,        // restart hold timer, SessionUp
-  restart_hold,      // restart hold timer
-  deliver_update,    // restart hold timer, DeliverUpdate
-  deliver_refresh,   // restart hold timer, DeliverRouteRefresh
-  send_keepalive,    // send KEEPALIVE, restart keepalive timer
-  hold_expired,      // send 4/0, close, Idle with restart
-  peer_notified,     // close, Idle with restart
-  decode_failed,     // send the error's NOTIFICATION, close, Idle with restart
-  fsm_error,         // send 5/<state>, close, Idle with restart
-  collision_dump,    // send 6/7, close, Idle without restart
+  ignore,           // stay, do nothing
+  start,            // retry timer, ConnectTcp
+  start_passive,    // retry timer, wait for the peer
+  restart,          // Idle + retry expiry: automatic start (connect or passive as last started)
+  retry_connect,    // close any attempt, retry timer with backoff, ConnectTcp
+  connect_failed,   // Connect: close, retry timer keeps running -> Active
+  send_open,        // stop retry timer, send OPEN, hold timer 240 s
+  stop_quiet,       // no BGP conversation yet: close, stop timers, Idle without restart
+  stop_cease,       // send Cease 6/2 (RFC 8203 message), close, Idle without restart
+  process_open,     // negotiate(); ok: KEEPALIVE, hold + keepalive timers; else NOTIFICATION, Idle
+  tcp_lost,         // close, stop timers, Idle with restart
+  tcp_lost_active,  // OpenSent: close, retry timer -> Active (RFC 4271 event 18 in OpenSent)
+  session_up,       // restart hold timer, SessionUp
+  restart_hold,     // restart hold timer
+  deliver_update,   // restart hold timer, DeliverUpdate
+  deliver_refresh,  // restart hold timer, DeliverRouteRefresh
+  send_keepalive,   // send KEEPALIVE, restart keepalive timer
+  hold_expired,     // send 4/0, close, Idle with restart
+  peer_notified,    // close, Idle with restart
+  decode_failed,    // send the error's NOTIFICATION, close, Idle with restart
+  fsm_error,        // send 5/<state>, close, Idle with restart
+  collision_dump,   // send 6/7, close, Idle without restart
 };
 std::string_view to_string(Step s);
 
@@ -238,7 +238,7 @@ constexpr std::array<std::array<Transition, event_count>, state_count> make_fsm_
 
   set(S::idle, E::manual_start, Step::start, S::connect);
   set(S::idle, E::manual_start_passive, Step::start_passive, S::active);
-  set(S::idle, E::manual_stop, Step::stop_quiet, S::idle);              // cancels an automatic restart
+  set(S::idle, E::manual_stop, Step::stop_quiet, S::idle);            // cancels an automatic restart
   set(S::idle, E::connect_retry_expired, Step::restart, S::connect);  // or Active when passive
 
   set(S::connect, E::manual_stop, Step::stop_quiet, S::idle);

@@ -17,12 +17,18 @@ namespace vipd::bgp {
 
 using Bytes = std::vector<std::uint8_t>;
 
-inline constexpr std::size_t header_size = 19;        // marker (16) + length (2) + type (1)
+inline constexpr std::size_t header_size = 19;         // marker (16) + length (2) + type (1)
 inline constexpr std::size_t max_message_size = 4096;  // RFC 4271 §4.1 (no RFC 8654 extended messages)
-inline constexpr std::uint16_t as_trans = 23456;        // RFC 6793: stands in for a 4-octet AS in 2-octet fields
+inline constexpr std::uint16_t as_trans = 23456;  // RFC 6793: stands in for a 4-octet AS in 2-octet fields
 inline constexpr std::uint8_t bgp_version = 4;
 
-enum class MessageType : std::uint8_t { open = 1, update = 2, notification = 3, keepalive = 4, route_refresh = 5 };
+enum class MessageType : std::uint8_t {
+  open = 1,
+  update = 2,
+  notification = 3,
+  keepalive = 4,
+  route_refresh = 5
+};
 
 // Address family / subsequent address family (RFC 4760). Only unicast v4/v6 are decoded in MP
 // attributes; other families are carried as raw bytes.
@@ -110,9 +116,9 @@ struct GracefulRestart {  // RFC 4724 capability 64
     bool forwarding_preserved = false;
     friend bool operator==(const Family&, const Family&) = default;
   };
-  bool restarting = false;          // R bit
-  bool notification = false;        // N bit (RFC 8538)
-  std::uint16_t restart_time = 0;   // seconds, 12 bits
+  bool restarting = false;         // R bit
+  bool notification = false;       // N bit (RFC 8538)
+  std::uint16_t restart_time = 0;  // seconds, 12 bits
   std::vector<Family> families;
   friend bool operator==(const GracefulRestart&, const GracefulRestart&) = default;
 };
@@ -133,10 +139,10 @@ inline constexpr std::uint8_t four_octet_as = 65;
 // The capabilities of one OPEN, whether they came in one Capabilities optional parameter or in
 // several. Encoding writes them all in one parameter, in the order below, then `unknown`.
 struct Capabilities {
-  std::vector<AfiSafi> multiprotocol;            // code 1, one entry per advertised family
-  bool route_refresh = false;                    // code 2
+  std::vector<AfiSafi> multiprotocol;               // code 1, one entry per advertised family
+  bool route_refresh = false;                       // code 2
   std::optional<GracefulRestart> graceful_restart;  // code 64
-  std::optional<std::uint32_t> four_octet_as;    // code 65, the speaker's real AS
+  std::optional<std::uint32_t> four_octet_as;       // code 65, the speaker's real AS
   std::vector<RawCapability> unknown;
   friend bool operator==(const Capabilities&, const Capabilities&) = default;
 };
@@ -178,7 +184,7 @@ struct LargeCommunity {  // RFC 8092
 // families `raw` holds the attribute value verbatim and the other fields stay empty.
 struct MpReach {
   AfiSafi family = ipv6_unicast;
-  net::IpAddress next_hop;                        // IPv6 global (or IPv4 for AFI 1)
+  net::IpAddress next_hop;                            // IPv6 global (or IPv4 for AFI 1)
   std::optional<net::IpAddress> link_local_next_hop;  // IPv6 32-byte next hop, second half
   std::vector<net::Prefix> nlri;
   Bytes raw;
@@ -227,23 +233,23 @@ struct RawAttribute {
 
 struct PathAttributes {
   std::optional<Origin> origin;
-  std::optional<AsPath> as_path;             // 2- or 4-octet on the wire, per DecodeContext
-  std::optional<net::IpAddress> next_hop;    // IPv4 NEXT_HOP attribute
+  std::optional<AsPath> as_path;           // 2- or 4-octet on the wire, per DecodeContext
+  std::optional<net::IpAddress> next_hop;  // IPv4 NEXT_HOP attribute
   std::optional<std::uint32_t> med;
   std::optional<std::uint32_t> local_pref;
-  std::vector<std::uint32_t> communities;    // RFC 1997; empty = attribute absent
+  std::vector<std::uint32_t> communities;         // RFC 1997; empty = attribute absent
   std::vector<LargeCommunity> large_communities;  // RFC 8092; empty = attribute absent
   std::optional<MpReach> mp_reach;
   std::optional<MpUnreach> mp_unreach;
-  std::optional<AsPath> as4_path;            // RFC 6793, only meaningful from 2-octet speakers
-  std::vector<RawAttribute> other;           // in wire order
+  std::optional<AsPath> as4_path;   // RFC 6793, only meaningful from 2-octet speakers
+  std::vector<RawAttribute> other;  // in wire order
   friend bool operator==(const PathAttributes&, const PathAttributes&) = default;
 };
 
 struct UpdateMessage {
   std::vector<net::Prefix> withdrawn;  // IPv4 Withdrawn Routes field
   PathAttributes attributes;
-  std::vector<net::Prefix> nlri;       // IPv4 NLRI field
+  std::vector<net::Prefix> nlri;  // IPv4 NLRI field
   // Non-fatal errors found while decoding (RFC 7606 attribute-discard / treat-as-withdraw). Fatal
   // ones (session-reset) make the decoder fail instead. Ignored by the encoder and by ==.
   std::vector<DecodeError> errors;
@@ -281,6 +287,7 @@ struct RouteRefreshMessage {  // RFC 2918; the reserved octet is RFC 7313's subt
   friend bool operator==(const RouteRefreshMessage&, const RouteRefreshMessage&) = default;
 };
 
-using Message = std::variant<OpenMessage, UpdateMessage, NotificationMessage, KeepaliveMessage, RouteRefreshMessage>;
+using Message =
+    std::variant<OpenMessage, UpdateMessage, NotificationMessage, KeepaliveMessage, RouteRefreshMessage>;
 
 }  // namespace vipd::bgp

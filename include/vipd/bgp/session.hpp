@@ -13,8 +13,8 @@
 // Choices:
 // - NEXT_HOP is the connection's local address; IPv6 prefixes get the peer's `next-hop-v6`, else
 //   the first global IPv6 address of the interface that holds the local address (and IPv4 prefixes
-//   over an IPv6 session the first IPv4 address there): session_next_hops() in plan.hpp. Routes of a family whose next hop is unknown or that the peer did not
-//   negotiate are not sent (logged once per session).
+//   over an IPv6 session the first IPv4 address there): session_next_hops() in plan.hpp. Routes of a family
+//   whose next hop is unknown or that the peer did not negotiate are not sent (logged once per session).
 // - Collisions (passive peers, RFC 4271 §6.8): an incoming connection replaces our own attempt in
 //   Connect/Active; in OpenConfirm connection_to_keep() decides; in OpenSent and Established (or
 //   when the current connection was itself accepted) the incoming connection is closed.
@@ -40,8 +40,8 @@
 namespace vipd::bgp {
 
 struct PeerStatus {
-  std::string peer;              // config name
-  std::string state;             // Idle, Connect, Active, OpenSent, OpenConfirm, Established
+  std::string peer;                 // config name
+  std::string state;                // Idle, Connect, Active, OpenSent, OpenConfirm, Established
   std::int64_t uptime_seconds = 0;  // 0 unless Established
   std::size_t prefixes_sent = 0;    // prefixes the peer currently holds from us
   std::uint64_t updates_sent = 0;   // UPDATE messages sent over the session's lifetime

@@ -54,7 +54,7 @@ class Speaker {
   boost::asio::io_context& io_;
   config::Model model_;
   std::vector<pool::Assignment> assignments_;
-  std::vector<std::shared_ptr<Session>> sessions_;  // model_.peers order
+  std::vector<std::shared_ptr<Session>> sessions_;                          // model_.peers order
   std::vector<std::shared_ptr<boost::asio::ip::tcp::acceptor>> listeners_;  // shared with pending accepts
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool started_ = false;

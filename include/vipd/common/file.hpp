@@ -16,6 +16,7 @@ bool write_all(int fd, std::string_view data);
 
 // Replaces `path` with `text` so a crash leaves either the old or the new file: a temporary file in
 // the same directory (created if needed), fsync, rename, fsync of the directory. Errors name the path.
-Result<void, std::string> write_atomically(const std::string& path, std::string_view text, unsigned mode = 0644);
+Result<void, std::string> write_atomically(const std::string& path, std::string_view text,
+                                           unsigned mode = 0644);
 
 }  // namespace vipd::file

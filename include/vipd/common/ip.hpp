@@ -20,7 +20,9 @@ std::string to_string(Uint128 value);
 
 enum class Family : std::uint8_t { v4 = 4, v6 = 6 };
 
-constexpr int max_prefix_length(Family f) { return f == Family::v4 ? 32 : 128; }
+constexpr int max_prefix_length(Family f) {
+  return f == Family::v4 ? 32 : 128;
+}
 
 class IpAddress {
  public:

@@ -52,11 +52,11 @@ struct LargeCommunity {
 struct BgpAdvertisement {
   std::uint8_t aggregation_length = 32;
   std::uint8_t aggregation_length_v6 = 128;
-  std::optional<std::uint32_t> localpref;        // iBGP LOCAL_PREF; default 100 when unset
-  BgpOrigin origin = BgpOrigin::incomplete;      // as MetalLB (and the seed's router shows `?`)
-  std::vector<std::uint32_t> communities;        // RFC 1997, resolved from names/aliases
-  std::vector<LargeCommunity> large_communities; // RFC 8092
-  std::vector<std::string> peers;                // peer names/addresses; empty = all peers
+  std::optional<std::uint32_t> localpref;         // iBGP LOCAL_PREF; default 100 when unset
+  BgpOrigin origin = BgpOrigin::incomplete;       // as MetalLB (and the seed's router shows `?`)
+  std::vector<std::uint32_t> communities;         // RFC 1997, resolved from names/aliases
+  std::vector<LargeCommunity> large_communities;  // RFC 8092
+  std::vector<std::string> peers;                 // peer names/addresses; empty = all peers
   SourceLocation where;
 };
 
@@ -73,8 +73,8 @@ struct Pool {
   bool avoid_buggy_ips = false;
   bool auto_assign = true;
   std::vector<BgpAdvertisement> bgp_advertisements;
-  std::vector<std::string> interfaces;   // vipd: per-pool allowlist (globs / "re:"), empty = any
-  std::optional<bool> require_subnet;    // vipd: overrides interfaces.require-subnet
+  std::vector<std::string> interfaces;  // vipd: per-pool allowlist (globs / "re:"), empty = any
+  std::optional<bool> require_subnet;   // vipd: overrides interfaces.require-subnet
   SourceLocation where;
 };
 
@@ -90,8 +90,8 @@ struct Peer {
   std::optional<net::IpAddress> source_address;
   std::string password;  // TCP MD5 (RFC 2385); empty = none
   bool ebgp_multihop = false;
-  bool passive = false;  // vipd: also listen for the peer's connection
-  bool gtsm = false;     // vipd: RFC 5082 (send TTL 255, accept only TTL >= 254)
+  bool passive = false;                       // vipd: also listen for the peer's connection
+  bool gtsm = false;                          // vipd: RFC 5082 (send TTL 255, accept only TTL >= 254)
   std::optional<net::IpAddress> next_hop_v6;  // vipd: MP_REACH next hop for IPv6 prefixes (global)
   std::string bfd_profile;
   SourceLocation where;

@@ -7,8 +7,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <array>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -21,9 +21,9 @@
 #include "vipd/daemon/control_server.hpp"
 #include "vipd/daemon/desired.hpp"
 #include "vipd/daemon/failover_groups.hpp"
+#include "vipd/daemon/loaded_config.hpp"
 #include "vipd/daemon/local_delivery.hpp"
 #include "vipd/daemon/metrics.hpp"
-#include "vipd/daemon/loaded_config.hpp"
 #include "vipd/l2/packet_io.hpp"
 #include "vipd/l2/responder.hpp"
 #include "vipd/netlink/watcher.hpp"
@@ -101,11 +101,11 @@ class Daemon {
   std::unique_ptr<netlink::Watcher> watcher_;
   netlink::SnapshotPtr links_;
   l2::Responder responder_;
-  std::map<int, std::unique_ptr<l2::PacketIo>> handles_;           // ifindex -> open link handle
-  std::set<std::pair<int, netlink::MacAddress>> memberships_;     // solicited-node groups joined
-  std::set<BindingKey> bindings_;                                  // answered now
+  std::map<int, std::unique_ptr<l2::PacketIo>> handles_;       // ifindex -> open link handle
+  std::set<std::pair<int, netlink::MacAddress>> memberships_;  // solicited-node groups joined
+  std::set<BindingKey> bindings_;                              // answered now
   std::map<BindingKey, std::unique_ptr<boost::asio::steady_timer>> announcements_;
-  std::map<net::IpAddress, std::vector<int>> vip_links_;           // for "VIP has no link" logs
+  std::map<net::IpAddress, std::vector<int>> vip_links_;  // for "VIP has no link" logs
   std::set<std::pair<net::IpAddress, netlink::MacAddress>> conflicts_logged_;
   boost::asio::steady_timer refresh_timer_;
   boost::asio::steady_timer watchdog_timer_;

@@ -14,9 +14,9 @@
 namespace vipd::daemon {
 
 struct DesiredL2 {
-  std::vector<l2::Binding> bindings;           // sorted by (ifindex, vip)
-  std::vector<selector::Decision> decisions;   // one per owned layer2 VIP, for logs and explain
-  std::vector<int> standby_links;              // ascending: links standby VIPs would be answered on
+  std::vector<l2::Binding> bindings;          // sorted by (ifindex, vip)
+  std::vector<selector::Decision> decisions;  // one per owned layer2 VIP, for logs and explain
+  std::vector<int> standby_links;             // ascending: links standby VIPs would be answered on
 };
 
 // Whether this node owns a layer2 pool's VIPs of one family now (drain, failover mastership).

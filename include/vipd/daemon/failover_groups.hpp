@@ -44,7 +44,8 @@ struct FailoverInstance {
 // Pure. Instances in config order, IPv4 before IPv6; a family without VIPs in the group gets no
 // instance (its adverts would carry an empty list and own nothing). Unicast peers of the other
 // family are left out of an instance.
-std::vector<FailoverInstance> plan_failover(const config::Model& model, const std::vector<pool::Assignment>& assignments);
+std::vector<FailoverInstance> plan_failover(const config::Model& model,
+                                            const std::vector<pool::Assignment>& assignments);
 
 // True when two instances differ at most in their VIP list (a live set_addresses() suffices).
 bool same_vrrp_settings(const failover::GroupSettings& a, const failover::GroupSettings& b);
@@ -69,8 +70,8 @@ class FailoverGroups {
   // `gated` = every pool named by a group (owned only through mastership, even without VIPs).
   // Unchanged instances keep running (new VIP list applied live); changed or removed ones hand
   // over gracefully; new ones start when the link is known.
-  void configure(std::vector<FailoverInstance> plan, std::set<std::string> gated, const netlink::LinkSnapshot* links,
-                 const selector::Policy& policy);
+  void configure(std::vector<FailoverInstance> plan, std::set<std::string> gated,
+                 const netlink::LinkSnapshot* links, const selector::Policy& policy);
   void links_changed(const netlink::LinkSnapshot& links, const selector::Policy& policy);
 
   std::optional<bool> owns(const std::string& pool, net::Family family) const;

@@ -46,10 +46,10 @@ inline constexpr std::size_t vrrp_header_size = 8;
 inline constexpr std::size_t ipv4_min_header_size = 20;
 inline constexpr std::size_t ipv4_address_size = 4;
 inline constexpr std::size_t ipv6_address_size = 16;
-inline constexpr std::size_t vrrp_max_addresses = 255;   // the count field is one byte
+inline constexpr std::size_t vrrp_max_addresses = 255;       // the count field is one byte
 inline constexpr std::uint16_t vrrp_max_interval_cs = 4095;  // 12 bits of centiseconds (40.95 s)
-inline constexpr std::uint8_t vrrp_priority_release = 0;  // "master stops": RFC 5798 §5.2.4
-inline constexpr std::uint8_t vrrp_priority_owner = 255;  // address owner (not supported locally)
+inline constexpr std::uint8_t vrrp_priority_release = 0;     // "master stops": RFC 5798 §5.2.4
+inline constexpr std::uint8_t vrrp_priority_owner = 255;     // address owner (not supported locally)
 
 // Largest message/packet the writers can produce.
 inline constexpr std::size_t vrrp_max_message_size =
@@ -65,21 +65,21 @@ net::IpAddress vrrp_multicast_group(net::Family family);
 
 // Every way a packet can be refused, each malformation named.
 enum class VrrpError : std::uint8_t {
-  too_short,            // fewer than 8 bytes of VRRP message (includes empty)
-  bad_version,          // version nibble != 3 (VRRPv2 adverts land here)
-  bad_type,             // type nibble != 1 (advertisement)
-  bad_vrid,             // VRID 0 (RFC 5798 §5.2.3: 1-255)
-  bad_interval,         // Max Adver Int 0: would make every timer zero
-  count_mismatch,       // count x address size != bytes after the header (short or long)
-  bad_checksum,         // checksum over pseudo-header + message does not verify
-  bad_ttl,              // IPv4 TTL / IPv6 hop limit != 255 (RFC 5798 §7.1: sent on-link)
-  ip_too_short,         // fewer than 20 bytes of IPv4 header
-  bad_ip_version,       // IPv4 header version nibble != 4
-  bad_ip_header_length, // IHL < 5 or the header runs past the packet
-  bad_ip_total_length,  // total length < header length or > bytes received
-  fragmented,           // MF set or fragment offset != 0 (the kernel reassembles before us)
-  not_vrrp,             // IPv4 protocol != 112
-  family_mismatch,      // source/destination of different families
+  too_short,             // fewer than 8 bytes of VRRP message (includes empty)
+  bad_version,           // version nibble != 3 (VRRPv2 adverts land here)
+  bad_type,              // type nibble != 1 (advertisement)
+  bad_vrid,              // VRID 0 (RFC 5798 §5.2.3: 1-255)
+  bad_interval,          // Max Adver Int 0: would make every timer zero
+  count_mismatch,        // count x address size != bytes after the header (short or long)
+  bad_checksum,          // checksum over pseudo-header + message does not verify
+  bad_ttl,               // IPv4 TTL / IPv6 hop limit != 255 (RFC 5798 §7.1: sent on-link)
+  ip_too_short,          // fewer than 20 bytes of IPv4 header
+  bad_ip_version,        // IPv4 header version nibble != 4
+  bad_ip_header_length,  // IHL < 5 or the header runs past the packet
+  bad_ip_total_length,   // total length < header length or > bytes received
+  fragmented,            // MF set or fragment offset != 0 (the kernel reassembles before us)
+  not_vrrp,              // IPv4 protocol != 112
+  family_mismatch,       // source/destination of different families
 };
 
 std::string_view to_string(VrrpError error) noexcept;
@@ -112,8 +112,7 @@ std::uint16_t vrrp_checksum(const net::IpAddress& source, const net::IpAddress& 
 // Parses the VRRP message alone (what an IPv6 raw socket hands over, or the payload of an IPv4
 // packet). The family comes from `source`; checks version, type, VRID, interval, count and checksum.
 Result<Advert, VrrpError> parse_vrrp_message(std::span<const std::uint8_t> message,
-                                             const net::IpAddress& source,
-                                             const net::IpAddress& destination);
+                                             const net::IpAddress& source, const net::IpAddress& destination);
 
 // A whole IPv4 packet as an IPv4 raw socket (IPPROTO_VRRP) delivers it on Linux: header (with
 // options, total length in network order) + VRRP message. Checks TTL 255 and protocol 112; trailing
@@ -136,14 +135,12 @@ std::size_t vrrp_message_size(const Advert& advert) noexcept;
 // small or the advert cannot be encoded: an address of another family, more than 255 addresses,
 // an interval of 0 or over 4095, VRID 0, or source/destination not of the advert's family.
 std::size_t write_vrrp_message(std::span<std::uint8_t> out, const Advert& advert,
-                               const net::IpAddress& source,
-                               const net::IpAddress& destination) noexcept;
+                               const net::IpAddress& source, const net::IpAddress& destination) noexcept;
 
 // Writes a whole IPv4 packet (20-byte header, TTL 255, protocol 112, DSCP CS6 / tos 0xc0 as
 // keepalived and the Linux kernel use for VRRP, DF clear, header checksum) + the VRRP message: for
 // an IP_HDRINCL socket, tests and the fuzzer. `identification` goes into the IP ID field.
-std::size_t write_ipv4_packet(std::span<std::uint8_t> out, const Advert& advert,
-                              const net::IpAddress& source, const net::IpAddress& destination,
-                              std::uint16_t identification = 0) noexcept;
+std::size_t write_ipv4_packet(std::span<std::uint8_t> out, const Advert& advert, const net::IpAddress& source,
+                              const net::IpAddress& destination, std::uint16_t identification = 0) noexcept;
 
 }  // namespace vipd::failover

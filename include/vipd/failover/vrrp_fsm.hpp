@@ -23,27 +23,39 @@
 // handover), preempt-delay, and a master re-advertising and re-announcing when it hears a
 // lower-priority master (split brain healing, as keepalived does by default).
 //
-//  state \ event | Startup        | Shutdown            | AdvertReceived                      | MasterDown     | AdvertTimer     | PreemptDelay | Handover     | LinkDown            | LinkUp
-//  Initialize    | ->Backup (arm  | -                   | -                                   | -              | -               | -            | -            | note link down      | note link up
-//                | MasterDown) or |                     |                                     |                |                 |              |              |                     |
-//                | ->Fault if the |                     |                                     |                |                 |              |              |                     |
-//                | link is down   |                     |                                     |                |                 |              |              |                     |
-//  Backup        | -              | stop timers         | prio 0: MasterDown = Skew_Time      | send advert,   | -               | like Master- | -            | stop timers ->Fault | -
-//                |                | ->Initialize        | prio >= ours or !preempt: learn     | arm Advert,    |                 | Down (pre-   |              |                     |
-//                |                |                     | interval, re-arm MasterDown         | BecomeMaster   |                 | emption)     |              |                     |
-//                |                |                     | lower + preempt: discard, or with   | ->Master       |                 | ->Master     |              |                     |
-//                |                |                     | preempt-delay arm PreemptDelay and  |                |                 |              |              |                     |
-//                |                |                     | keep following the current master   |                |                 |              |              |                     |
-//  Master        | -              | send prio 0,        | prio 0: send advert, re-arm Advert  | -              | send advert,    | -            | -            | send prio 0,        | -
-//                |                | KeepAnswering, arm  | higher (or equal and higher source):|                | re-arm Advert   |              |              | BecomeBackup        |
-//                |                | Handover (3 x adv)  | BecomeBackup, arm MasterDown        |                |                 |              |              | ->Fault             |
-//                |                | ->Releasing         | ->Backup; lower: send advert,       |                |                 |              |              |                     |
-//                |                |                     | re-arm Advert, Reannounce           |                |                 |              |              |                     |
-//  Releasing     | send advert,   | BecomeBackup        | prio > 0 (the new master):          | -              | -               | -            | BecomeBackup | BecomeBackup        | -
-//                | arm Advert     | ->Initialize        | BecomeBackup ->Initialize           |                |                 |              | ->Initialize | ->Initialize        |
-//                | ->Master       | (second stop: now)  |                                     |                |                 |              |              |                     |
-//  Fault         | -              | ->Initialize        | -                                   | -              | -               | -            | -            | -                   | arm MasterDown
-//                |                |                     |                                     |                |                 |              |              |                     | ->Backup
+//  state \ event | Startup        | Shutdown            | AdvertReceived                      | MasterDown |
+//  AdvertTimer     | PreemptDelay | Handover     | LinkDown            | LinkUp Initialize    | ->Backup (arm
+//  | -                   | -                                   | -              | -               | - | - |
+//  note link down      | note link up
+//                | MasterDown) or |                     |                                     | | | | | | |
+//                ->Fault if the |                     |                                     | | | | | | |
+//                link is down   |                     |                                     | | | | | |
+//  Backup        | -              | stop timers         | prio 0: MasterDown = Skew_Time      | send advert,
+//  | -               | like Master- | -            | stop timers ->Fault | -
+//                |                | ->Initialize        | prio >= ours or !preempt: learn     | arm Advert,
+//                |                 | Down (pre-   |              |                     | |                |
+//                | interval, re-arm MasterDown         | BecomeMaster   |                 | emption)     | |
+//                | |                |                     | lower + preempt: discard, or with   | ->Master |
+//                | ->Master     |              |                     | |                | | preempt-delay arm
+//                PreemptDelay and  |                |                 |              |              | | | |
+//                | keep following the current master   |                |                 |              | |
+//                |
+//  Master        | -              | send prio 0,        | prio 0: send advert, re-arm Advert  | - | send
+//  advert,    | -            | -            | send prio 0,        | -
+//                |                | KeepAnswering, arm  | higher (or equal and higher source):| | re-arm
+//                Advert   |              |              | BecomeBackup        | |                | Handover
+//                (3 x adv)  | BecomeBackup, arm MasterDown        |                |                 | | |
+//                ->Fault             | |                | ->Releasing         | ->Backup; lower: send advert,
+//                |                |                 |              |              |                     | |
+//                |                     | re-arm Advert, Reannounce           |                | | | | |
+//  Releasing     | send advert,   | BecomeBackup        | prio > 0 (the new master):          | - | - | - |
+//  BecomeBackup | BecomeBackup        | -
+//                | arm Advert     | ->Initialize        | BecomeBackup ->Initialize           | | | |
+//                ->Initialize | ->Initialize        | | ->Master       | (second stop: now)  | | | | | | |
+//  Fault         | -              | ->Initialize        | -                                   | - | - | - | -
+//  | -                   | arm MasterDown
+//                |                |                     |                                     | | | | | |
+//                ->Backup
 //
 // Every state change also emits Transition{from, to, reason}. Adverts are first screened in every
 // state: another VRID, another family or our own source address -> Log and nothing else.
@@ -127,18 +139,18 @@ struct KeepAnswering {};
 struct BecomeBackup {};
 
 enum class TransitionReason : std::uint8_t {
-  startup,              // Initialize -> Backup
-  startup_link_down,    // Initialize -> Fault
-  shutdown,             // -> Initialize
-  master_down_timer,    // Backup -> Master: the master went silent (or released: skew time)
-  preempt,              // Backup -> Master: preempt-delay elapsed with a lower-priority master
-  higher_priority,      // Master -> Backup: a higher-priority master (or equal, higher address)
-  handover_started,     // Master -> Releasing
-  handover_complete,    // Releasing -> Initialize: the new master's first advert was heard
-  handover_timeout,     // Releasing -> Initialize: nobody took over within 3 x advert
-  handover_cancelled,   // Releasing -> Master: Startup again before release
-  link_down,            // -> Fault, or Releasing -> Initialize
-  link_up,              // Fault -> Backup
+  startup,             // Initialize -> Backup
+  startup_link_down,   // Initialize -> Fault
+  shutdown,            // -> Initialize
+  master_down_timer,   // Backup -> Master: the master went silent (or released: skew time)
+  preempt,             // Backup -> Master: preempt-delay elapsed with a lower-priority master
+  higher_priority,     // Master -> Backup: a higher-priority master (or equal, higher address)
+  handover_started,    // Master -> Releasing
+  handover_complete,   // Releasing -> Initialize: the new master's first advert was heard
+  handover_timeout,    // Releasing -> Initialize: nobody took over within 3 x advert
+  handover_cancelled,  // Releasing -> Master: Startup again before release
+  link_down,           // -> Fault, or Releasing -> Initialize
+  link_up,             // Fault -> Backup
 };
 std::string_view to_string(TransitionReason reason) noexcept;
 
@@ -150,14 +162,14 @@ struct Transition {
 
 // Things worth a log line that change no state. `peer` is the advert's source when there is one.
 enum class LogReason : std::uint8_t {
-  wrong_vrid,               // advert for another virtual router: ignored
-  wrong_family,             // advert of the other address family: ignored
-  own_advert,               // our own advert looped back: ignored
-  bad_interval,             // advert interval 0 or over 4095 cs (the codec refuses these): ignored
-  interval_mismatch,        // the master advertises another interval than ours (learned anyway)
-  address_list_mismatch,    // the master's address list differs from ours (RFC 5798 §7.1 MAY log)
-  lower_priority_discarded, // backup with preempt: a lower-priority master, about to be preempted
-  preempt_delayed,          // backup with preempt-delay: following a lower-priority master for now
+  wrong_vrid,                // advert for another virtual router: ignored
+  wrong_family,              // advert of the other address family: ignored
+  own_advert,                // our own advert looped back: ignored
+  bad_interval,              // advert interval 0 or over 4095 cs (the codec refuses these): ignored
+  interval_mismatch,         // the master advertises another interval than ours (learned anyway)
+  address_list_mismatch,     // the master's address list differs from ours (RFC 5798 §7.1 MAY log)
+  lower_priority_discarded,  // backup with preempt: a lower-priority master, about to be preempted
+  preempt_delayed,           // backup with preempt-delay: following a lower-priority master for now
 };
 std::string_view to_string(LogReason reason) noexcept;
 
@@ -175,9 +187,9 @@ std::string to_string(const Action& action);
 
 // ---- Configuration ----
 struct VrrpConfig {
-  std::uint8_t vrid = 1;                  // 1-255
-  std::uint8_t priority = 100;            // 1-254; 255 (address owner) is not supported
-  Centiseconds advert_interval{100};      // 1-4095 cs
+  std::uint8_t vrid = 1;              // 1-255
+  std::uint8_t priority = 100;        // 1-254; 255 (address owner) is not supported
+  Centiseconds advert_interval{100};  // 1-4095 cs
   bool preempt = true;
   Milliseconds preempt_delay{0};          // >= 0; 0 = preempt as soon as the master-down timer fires
   net::IpAddress primary_address;         // our advert source: IPv4 primary or IPv6 link-local
@@ -188,10 +200,10 @@ enum class ConfigError : std::uint8_t {
   owner_priority_unsupported,  // priority 255: vipd never owns the VIPs as interface addresses
   zero_priority,               // priority 0 is reserved for "master stops"
   zero_vrid,
-  bad_advert_interval,         // outside 1-4095 centiseconds
+  bad_advert_interval,  // outside 1-4095 centiseconds
   negative_preempt_delay,
-  family_mismatch,             // an address of another family than primary_address
-  too_many_addresses,          // more than 255 (the count field is one byte)
+  family_mismatch,     // an address of another family than primary_address
+  too_many_addresses,  // more than 255 (the count field is one byte)
 };
 std::string_view to_string(ConfigError error) noexcept;
 

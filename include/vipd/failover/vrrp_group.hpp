@@ -49,7 +49,8 @@ struct GroupSettings {
 
 class VrrpGroup {
  public:
-  VrrpGroup(boost::asio::io_context& io, GroupSettings settings, std::function<void(bool owned)> on_ownership);
+  VrrpGroup(boost::asio::io_context& io, GroupSettings settings,
+            std::function<void(bool owned)> on_ownership);
   ~VrrpGroup();
   VrrpGroup(const VrrpGroup&) = delete;
   VrrpGroup& operator=(const VrrpGroup&) = delete;

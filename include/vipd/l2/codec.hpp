@@ -49,8 +49,8 @@ inline constexpr std::size_t ethernet_header_size = 14;
 inline constexpr std::size_t vlan_tag_size = 4;
 inline constexpr std::size_t arp_packet_size = 28;
 inline constexpr std::size_t ipv6_header_size = 40;
-inline constexpr std::size_t nd_message_size = 24;    // ICMPv6 header + reserved/flags + target
-inline constexpr std::size_t lla_option_size = 8;     // type, length (units of 8), MAC
+inline constexpr std::size_t nd_message_size = 24;  // ICMPv6 header + reserved/flags + target
+inline constexpr std::size_t lla_option_size = 8;   // type, length (units of 8), MAC
 inline constexpr std::size_t arp_frame_size = ethernet_header_size + arp_packet_size;  // 42
 inline constexpr std::size_t nd_frame_size =                                           // 86
     ethernet_header_size + ipv6_header_size + nd_message_size + lla_option_size;
@@ -66,34 +66,34 @@ enum class ArpOp : std::uint16_t { request = 1, reply = 2 };
 
 // Every way a frame can be refused, each malformation named.
 enum class ParseError : std::uint8_t {
-  too_short,                 // shorter than an Ethernet header (includes empty)
-  vlan_too_short,            // 802.1Q TPID but the tag or inner ethertype is cut
-  group_source_mac,          // Ethernet source, ARP sender MAC or an NDP link-layer option is a
-                             // group (multicast/broadcast) address: no station has one, and a
-                             // "unicast" reply to it would flood
-  bad_ethertype,             // neither ARP nor IPv6 (also: a second, stacked VLAN tag)
-  arp_too_short,             // fewer than 28 bytes of ARP
-  bad_arp_hardware_type,     // htype != 1 (Ethernet)
-  bad_arp_protocol_type,     // ptype != 0x0800 (IPv4)
-  bad_arp_address_length,    // hlen != 6 or plen != 4
-  bad_arp_opcode,            // op not 1 (request) or 2 (reply)
-  ipv6_too_short,            // fewer than 40 bytes of IPv6 header
-  bad_ip_version,            // version nibble != 6
-  bad_payload_length,        // IPv6 payload length runs past the frame
-  ipv6_extension_headers,    // next header is an extension header: not supported for NDP here
-  not_icmpv6,                // next header is another upper-layer protocol
-  multicast_source,          // IPv6 source is multicast (RFC 4291 §2.7: never a source)
-  icmpv6_too_short,          // payload shorter than an NS/NA (24 bytes)
-  not_neighbor_discovery,    // ICMPv6 type other than NS (135) / NA (136)
-  bad_hop_limit,             // RFC 4861 §7.1: hop limit must be 255 (sent on-link)
-  bad_icmpv6_code,           // code != 0
-  bad_checksum,              // ICMPv6 checksum over the pseudo-header does not verify
-  multicast_target,          // target address is multicast
-  bad_option_length,         // option length 0, or an option runs past the payload
-  bad_lla_option_length,     // source/target link-layer option not exactly 8 bytes (Ethernet)
-  dad_with_source_lla,       // NS from :: carrying a source link-layer option (§7.1.1)
-  dad_not_to_solicited_node, // NS from :: not sent to a solicited-node multicast address
-  solicited_na_to_multicast, // NA with S=1 to a multicast destination (§7.1.2)
+  too_short,                  // shorter than an Ethernet header (includes empty)
+  vlan_too_short,             // 802.1Q TPID but the tag or inner ethertype is cut
+  group_source_mac,           // Ethernet source, ARP sender MAC or an NDP link-layer option is a
+                              // group (multicast/broadcast) address: no station has one, and a
+                              // "unicast" reply to it would flood
+  bad_ethertype,              // neither ARP nor IPv6 (also: a second, stacked VLAN tag)
+  arp_too_short,              // fewer than 28 bytes of ARP
+  bad_arp_hardware_type,      // htype != 1 (Ethernet)
+  bad_arp_protocol_type,      // ptype != 0x0800 (IPv4)
+  bad_arp_address_length,     // hlen != 6 or plen != 4
+  bad_arp_opcode,             // op not 1 (request) or 2 (reply)
+  ipv6_too_short,             // fewer than 40 bytes of IPv6 header
+  bad_ip_version,             // version nibble != 6
+  bad_payload_length,         // IPv6 payload length runs past the frame
+  ipv6_extension_headers,     // next header is an extension header: not supported for NDP here
+  not_icmpv6,                 // next header is another upper-layer protocol
+  multicast_source,           // IPv6 source is multicast (RFC 4291 §2.7: never a source)
+  icmpv6_too_short,           // payload shorter than an NS/NA (24 bytes)
+  not_neighbor_discovery,     // ICMPv6 type other than NS (135) / NA (136)
+  bad_hop_limit,              // RFC 4861 §7.1: hop limit must be 255 (sent on-link)
+  bad_icmpv6_code,            // code != 0
+  bad_checksum,               // ICMPv6 checksum over the pseudo-header does not verify
+  multicast_target,           // target address is multicast
+  bad_option_length,          // option length 0, or an option runs past the payload
+  bad_lla_option_length,      // source/target link-layer option not exactly 8 bytes (Ethernet)
+  dad_with_source_lla,        // NS from :: carrying a source link-layer option (§7.1.1)
+  dad_not_to_solicited_node,  // NS from :: not sent to a solicited-node multicast address
+  solicited_na_to_multicast,  // NA with S=1 to a multicast destination (§7.1.2)
 };
 
 std::string_view to_string(ParseError error) noexcept;
@@ -103,7 +103,7 @@ struct EthernetHeader {
   MacAddress source{};
   std::uint16_t ethertype = 0;  // inner ethertype when tagged
   bool vlan_tagged = false;
-  std::uint16_t vlan_id = 0;    // 12-bit VID (priority and DEI dropped)
+  std::uint16_t vlan_id = 0;                        // 12-bit VID (priority and DEI dropped)
   std::uint8_t header_size = ethernet_header_size;  // 14 or 18: where the payload starts
 };
 
@@ -122,7 +122,7 @@ struct NdPacket {
   Ipv6Bytes source{};
   Ipv6Bytes destination{};
   Ipv6Bytes target{};
-  bool router = false;     // NA flags (false in an NS)
+  bool router = false;  // NA flags (false in an NS)
   bool solicited = false;
   bool override_flag = false;
   bool has_source_lla = false;
@@ -173,9 +173,8 @@ std::size_t build_gratuitous_arp_request(std::span<std::uint8_t> out, const MacA
 std::size_t build_gratuitous_arp_reply(std::span<std::uint8_t> out, const MacAddress& our_mac,
                                        const Ipv4Bytes& vip) noexcept;
 // Solicited NA (S=1, O=1, target LL option) from the VIP to the soliciting node.
-std::size_t build_solicited_na(std::span<std::uint8_t> out, const MacAddress& our_mac,
-                               const Ipv6Bytes& vip, const MacAddress& peer_mac,
-                               const Ipv6Bytes& peer_ip) noexcept;
+std::size_t build_solicited_na(std::span<std::uint8_t> out, const MacAddress& our_mac, const Ipv6Bytes& vip,
+                               const MacAddress& peer_mac, const Ipv6Bytes& peer_ip) noexcept;
 // NA to all nodes (S=0, O=1, target LL option, ff02::1 / 33:33:00:00:00:01): answer to DAD and
 // unsolicited announcement.
 std::size_t build_all_nodes_na(std::span<std::uint8_t> out, const MacAddress& our_mac,

@@ -31,13 +31,13 @@ class PacketIo {  // one per selected link
   using FrameHandler = std::function<void(int ifindex, std::span<const std::uint8_t> frame)>;
 
   struct Options {
-    int snaplen = 256;                // an NS with options is 86 bytes; leaves room for VLAN tags
+    int snaplen = 256;  // an NS with options is 86 bytes; leaves room for VLAN tags
     // Kernel ring: ~11,000 frames of slack at snaplen 256, for flat-out bursts (bench/l2_bench.sh:
     // with batched replies, 1 MiB lost more flat out; bench/README.md). The kernel maps the whole
     // ring into the process at open, so it counts in VmRSS in full from the start (4 MiB of 13.9 MiB
     // with 2 VIPs).
     int buffer_bytes = 4 << 20;
-    int max_batches_per_turn = 16;    // x 64 frames, then yield to other handlers of the loop
+    int max_batches_per_turn = 16;  // x 64 frames, then yield to other handlers of the loop
     // More distinct groups than this and the handle holds one PACKET_MR_ALLMULTI membership instead
     // of one per group: the kernel keeps a packet socket's memberships in a linear list, so 50,000
     // per-group joins took ~18 s at startup (bench/README.md). The BPF filter still passes only ARP and

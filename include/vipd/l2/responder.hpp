@@ -60,9 +60,9 @@ struct Outcome {
   Action action = Action::none;
   DropReason drop = DropReason::none;
   std::size_t reply_size = 0;
-  std::int32_t binding = -1;      // index into bindings(), or -1
-  netlink::MacAddress peer_mac{}; // requester or conflicting MAC
-  net::IpAddress vip;             // the VIP concerned (when binding >= 0)
+  std::int32_t binding = -1;       // index into bindings(), or -1
+  netlink::MacAddress peer_mac{};  // requester or conflicting MAC
+  net::IpAddress vip;              // the VIP concerned (when binding >= 0)
 };
 
 struct BindingCounters {
@@ -135,8 +135,8 @@ class Responder {
   Outcome conflict(LinkState& link, std::int32_t binding, const netlink::MacAddress& peer,
                    DropReason reason) noexcept;
 
-  std::vector<LinkState> links_;                 // sorted by ifindex
-  std::vector<std::uint64_t> own_macs_;          // our MACs as integers, sorted
+  std::vector<LinkState> links_;         // sorted by ifindex
+  std::vector<std::uint64_t> own_macs_;  // our MACs as integers, sorted
   std::array<std::uint64_t, drop_reason_count> unknown_link_drops_{};
   std::vector<Binding> bindings_;
   std::vector<BindingCounters> counters_;
