@@ -11,7 +11,7 @@ fi
 
 PACKAGES=(
   # toolchain
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  build-essential cmake pkg-config clang libclang-rt-14-dev clang-format clang-tidy
   # libraries
   libpcap-dev libnl-3-dev libnl-route-3-dev libboost-dev libyaml-cpp-dev libspdlog-dev
   libfmt-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev

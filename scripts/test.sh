@@ -27,6 +27,9 @@ done
 ./scripts/deps.sh
 jobs=$(nproc)
 
+# One formatter (.clang-format), enforced: a formatting diff fails the run before anything builds.
+./scripts/format.sh --check
+
 if [ "$main_build" = 1 ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DVIPD_WERROR=ON >/dev/null
   cmake --build build -j"$jobs"
