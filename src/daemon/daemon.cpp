@@ -1,5 +1,6 @@
 #include "vipd/daemon/daemon.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <malloc.h>
@@ -83,7 +84,7 @@ Result<void, std::string> Daemon::start() {
   if (!config_.model.peers.empty()) {
     bgp_ = std::make_unique<bgp::Speaker>(io_, config_.model);
     bgp_->start();
-    bgp_->set_routes(config_.assignments);
+    apply_bgp_routes(true);
   }
 
   watcher_ = std::make_unique<netlink::Watcher>(
@@ -138,20 +139,42 @@ void Daemon::schedule_watchdog() {
   });
 }
 
-// The addresses the host must accept traffic for: every BGP VIP, and the layer2 VIPs this node owns.
+// The addresses the host must accept traffic for: every BGP VIP (also while withdrawn: traffic
+// still arriving during the routers' convergence is served), and the layer2 VIPs this node owns.
 std::vector<net::IpAddress> Daemon::locally_delivered() const {
-  std::vector<net::IpAddress> owned;
-  for (const auto& a : config_.assignments)
-    if (a.protocol == config::Protocol::bgp || owns(a.pool, a.vip.family())) owned.push_back(a.vip);
-  return owned;
+  const auto verdicts = ownership::decide_all(config_.assignments, ownership_inputs());
+  std::vector<net::IpAddress> delivered;
+  for (std::size_t i = 0; i < config_.assignments.size(); ++i) {
+    const auto& a = config_.assignments[i];
+    if (a.protocol == config::Protocol::bgp || verdicts[i].owned) delivered.push_back(a.vip);
+  }
+  return delivered;
 }
 
-// Layer2 ownership: a pool in a failover group only while this node is its master (a drained
-// node's groups have handed over); any other pool unless drained.
-bool Daemon::owns(const std::string& pool, net::Family family) const {
-  if (failover_)
-    if (const auto owned = failover_->owns(pool, family)) return *owned;
-  return !drained_;
+ownership::Inputs Daemon::ownership_inputs() const {
+  ownership::Inputs inputs;
+  inputs.drained = drained_;
+  if (failover_) failover_->report(inputs);
+  return inputs;
+}
+
+// BGP VIPs the ownership model announces; the speaker is told only when that set changes (or
+// always with `force`, after its peers were reconfigured).
+void Daemon::apply_bgp_routes(bool force) {
+  if (!bgp_) return;
+  const auto verdicts = ownership::decide_all(config_.assignments, ownership_inputs());
+  std::vector<pool::Assignment> announced;
+  for (std::size_t i = 0; i < config_.assignments.size(); ++i)
+    if (config_.assignments[i].protocol == config::Protocol::bgp && verdicts[i].owned)
+      announced.push_back(config_.assignments[i]);
+  if (!force && announced == announced_) return;
+  if (announced.size() != announced_.size())
+    logger()->info("BGP: announcing {} of {} VIP(s){}", announced.size(),
+                   std::count_if(config_.assignments.begin(), config_.assignments.end(),
+                                 [](const auto& a) { return a.protocol == config::Protocol::bgp; }),
+                   drained_ ? " (drained)" : "");
+  announced_ = std::move(announced);
+  bgp_->set_routes(announced_);
 }
 
 void Daemon::apply_local_delivery() {
@@ -185,8 +208,8 @@ Result<void, std::string> Daemon::reload() {
     bgp_ = std::make_unique<bgp::Speaker>(io_, config_.model);
     bgp_->start();
   }
-  if (bgp_) bgp_->set_routes(config_.assignments);
-  reconcile("reload");
+  apply_bgp_routes(true);
+  request_reconcile("reload");
   systemd::notify("READY=1\nSTATUS=" + status_line());
   return {};
 }
@@ -219,7 +242,7 @@ void Daemon::configure_failover() {
 void Daemon::on_failover(const FailoverGroups::Change& change) {
   if (stopped_) return;
   if (!change.reannounce) {
-    reconcile(change.owned ? "failover: master" : "failover: released");
+    request_reconcile(change.owned ? "failover: master" : "failover: released");
     return;
   }
   // Still master, a lower-priority master was heard: announce this group's VIPs again so clients
@@ -243,37 +266,41 @@ void Daemon::persist_state() {
 void Daemon::on_links(netlink::SnapshotPtr snapshot, netlink::ChangeKind kind) {
   links_ = std::move(snapshot);
   if (kind == netlink::ChangeKind::resynced) logger()->warn("netlink overflow: link table re-dumped");
-  // Failover first: a lost group link releases before this reconcile (its callback reconciles).
+  // The groups see the snapshot first; what they change (a lost link releases at once) is posted
+  // and lands in the same reconcile as the link change itself.
   if (failover_) failover_->links_changed(*links_, policy_);
-  reconcile(kind == netlink::ChangeKind::initial ? "start" : "link change");
   // The first reconcile builds every table at once and leaves freed heap behind (-34 MiB RSS
-  // measured with 100k VIPs); hand it back once.
-  if (kind == netlink::ChangeKind::initial) malloc_trim(0);
+  // measured with 100k VIPs); hand it back once, after it.
+  if (kind == netlink::ChangeKind::initial) trim_after_reconcile_ = true;
+  request_reconcile(kind == netlink::ChangeKind::initial ? "start" : "link change");
 }
 
-void Daemon::reconcile(const char* cause) {
-  if (stopped_ || !links_) return;
-  // An ownership change reported while reconciling (a callback from inside a step) runs after it.
-  if (reconciling_) {
-    reconcile_pending_ = true;
-    return;
-  }
-  reconciling_ = true;
-  reconcile_step(cause);
-  while (reconcile_pending_ && !stopped_) {
-    reconcile_pending_ = false;
-    reconcile_step(cause);
-  }
-  reconciling_ = false;
+void Daemon::request_reconcile(const char* cause) {
+  if (stopped_) return;
+  if (reconcile_causes_.find(cause) == std::string::npos)
+    reconcile_causes_ += (reconcile_causes_.empty() ? "" : ", ") + std::string(cause);
+  if (reconcile_posted_) return;
+  reconcile_posted_ = true;
+  boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    reconcile_posted_ = false;
+    reconcile();
+  });
 }
 
-void Daemon::reconcile_step(const char* cause) {
+void Daemon::reconcile() {
+  const auto causes = std::move(reconcile_causes_);
+  reconcile_causes_.clear();
+  if (stopped_) return;
+  ++reconciles_;
+  const auto verdicts = ownership::decide_all(config_.assignments, ownership_inputs());
+  apply_bgp_routes(false);
+  if (!links_) return;
+  const char* cause = causes.c_str();
   // A backup keeps the handles its failover VIPs would use open: taking over then only swaps the
   // responder's table (opening or closing a packet ring blocks the loop for milliseconds).
   const auto desired = desired_l2(
-      policy_, *links_, config_.assignments,
-      [this](const std::string& pool, net::Family family) { return owns(pool, family); },
-      [this](const std::string& pool, net::Family family) {
+      policy_, *links_, config_.assignments, verdicts, [this](const std::string& pool, net::Family family) {
         return failover_ && !failover_->stopped() && failover_->owns(pool, family).has_value();
       });
 
@@ -367,6 +394,10 @@ void Daemon::reconcile_step(const char* cause) {
   vip_links_ = std::move(vip_links);
   apply_local_delivery();
   systemd::notify("STATUS=" + status_line());
+  if (trim_after_reconcile_) {
+    trim_after_reconcile_ = false;
+    malloc_trim(0);
+  }
 }
 
 void Daemon::announce(const BindingKey& key, int remaining) {
@@ -439,21 +470,21 @@ void Daemon::set_drained(bool drained) {
   if (!failover_) {
     logger()->info("{}: layer2 VIPs are {}", drained ? "drain" : "undrain",
                    drained ? "released" : "owned again");
-    reconcile(drained ? "drain" : "undrain");
+    request_reconcile(drained ? "drain" : "undrain");
     return;
   }
   if (drained) {
     logger()->info("drain: failover groups hand over (priority 0), other layer2 VIPs are released");
-    reconcile("drain");
+    request_reconcile("drain");
     failover_->shutdown([this] {
       if (stopped_) return;
       logger()->info("drain: failover groups handed over");
-      reconcile("drain");
+      request_reconcile("drain");
     });
   } else {
     logger()->info("undrain: failover groups rejoin as backup, other layer2 VIPs are owned again");
     failover_->resume(links_.get(), policy_);
-    reconcile("undrain");
+    request_reconcile("undrain");
   }
 }
 
@@ -502,7 +533,9 @@ nlohmann::json Daemon::status() const {
   const auto now = std::chrono::steady_clock::now();
   json vips = json::array();
   const auto bound = links_by_vip();
-  for (const auto& a : config_.assignments) {
+  const auto verdicts = ownership::decide_all(config_.assignments, ownership_inputs());
+  for (std::size_t i = 0; i < config_.assignments.size(); ++i) {
+    const auto& a = config_.assignments[i];
     json links = json::array();
     l2::BindingCounters total;
     const auto it_links = bound.find(a.vip);
@@ -523,17 +556,21 @@ nlohmann::json Daemon::status() const {
           {"mac", netlink::to_string(it->second.mac)},
           {"interface", link_name(links_.get(), it->second.ifindex)},
           {"seconds_ago", std::chrono::duration_cast<std::chrono::seconds>(now - it->second.at).count()}};
-    vips.push_back({{"vip", a.vip.to_string()},
-                    {"service", a.service},
-                    {"pool", a.pool},
-                    {"protocol", config::to_string(a.protocol)},
-                    {"owned", a.protocol == config::Protocol::layer2 && owns(a.pool, a.vip.family())},
-                    {"links", links},
-                    {"requests", total.requests},
-                    {"replies", total.replies},
-                    {"gratuitous", total.gratuitous},
-                    {"conflicts", total.conflicts},
-                    {"last_conflict", last_conflict}});
+    json vip = {{"vip", a.vip.to_string()},
+                {"service", a.service},
+                {"pool", a.pool},
+                {"protocol", config::to_string(a.protocol)},
+                {"links", links},
+                {"requests", total.requests},
+                {"replies", total.replies},
+                {"gratuitous", total.gratuitous},
+                {"conflicts", total.conflicts},
+                {"last_conflict", last_conflict}};
+    // "owned": answered (layer2) or announced (bgp); "reason": the source that decided a VIP
+    // this node does not own, for `vipctl status`.
+    ownership::add_to_json(vip, verdicts[i]);
+    vip["reason"] = verdicts[i].owned ? json(nullptr) : json(verdicts[i].deciding_text());
+    vips.push_back(std::move(vip));
   }
   json links = json::array();
   for (const auto& [ifindex, handle] : handles_) {
@@ -554,6 +591,7 @@ nlohmann::json Daemon::status() const {
   return {{"ok", true},
           {"version", version()},
           {"drained", drained_},
+          {"reconciles", reconciles_},
           {"uptime_seconds", std::chrono::duration_cast<std::chrono::seconds>(now - started_).count()},
           {"vips", vips},
           {"links", links},
@@ -577,11 +615,14 @@ nlohmann::json Daemon::control(const nlohmann::json& request) {
     const auto vip = net::IpAddress::parse(request.value("vip", std::string()));
     if (!vip) return {{"ok", false}, {"error", "explain needs \"vip\": an IPv4 or IPv6 address"}};
     if (!links_) return {{"ok", false}, {"error", "the link table is not known yet"}};
-    auto explanation = explain(config_.model, policy_, *links_, *vip);
+    auto explanation =
+        explain(config_.model, policy_, *links_, *vip, config_.assignments, ownership_inputs());
     if (!explanation) return {{"ok", false}, {"error", explanation.error()}};
-    return {{"ok", true},
-            {"table", explanation->table},
-            {"decision", nlohmann::json::parse(explanation->json, nullptr, false)}};
+    nlohmann::json response = {{"ok", true},
+                               {"table", explanation->table},
+                               {"decision", nlohmann::json::parse(explanation->json, nullptr, false)}};
+    ownership::add_to_json(response, explanation->verdict);
+    return response;
   }
   return {{"ok", false},
           {"error", "unknown command \"" + command + "\" (status, explain, reload, drain, undrain)"}};
@@ -592,7 +633,9 @@ MetricsSnapshot Daemon::metrics_snapshot() const {
   snapshot.last_reload_success = last_reload_success_;
   snapshot.last_reload_timestamp_seconds = last_reload_timestamp_;
   const auto bound = links_by_vip();
-  for (const auto& a : config_.assignments) {
+  const auto verdicts = ownership::decide_all(config_.assignments, ownership_inputs());
+  for (std::size_t i = 0; i < config_.assignments.size(); ++i) {
+    const auto& a = config_.assignments[i];
     bool any = false;
     const auto it_links = bound.find(a.vip);
     for (int ifindex : it_links == bound.end() ? std::vector<int>{} : it_links->second) {
@@ -605,8 +648,7 @@ MetricsSnapshot Daemon::metrics_snapshot() const {
     }
     if (!any)
       snapshot.vips.push_back({a.vip.to_string(), a.service, a.pool, "",
-                               a.protocol == config::Protocol::layer2 && owns(a.pool, a.vip.family()), 0, 0,
-                               0, 0});
+                               a.protocol == config::Protocol::layer2 && verdicts[i].owned, 0, 0, 0, 0});
   }
   if (bgp_)
     for (const auto& p : bgp_->status())

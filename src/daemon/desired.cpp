@@ -6,15 +6,18 @@
 
 namespace vipd::daemon {
 
-DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
-                     const std::vector<pool::Assignment>& assignments, const OwnsPool& owns,
-                     const OwnsPool& standby) {
+namespace {
+
+DesiredL2 select_owned(const selector::Policy& policy, const netlink::LinkSnapshot& links,
+                       const std::vector<pool::Assignment>& assignments,
+                       const std::function<bool(std::size_t)>& owns, const OwnsPool& standby) {
   DesiredL2 desired;
   std::vector<std::pair<net::IpAddress, std::string>> vips;
   std::vector<bool> owned;
-  for (const auto& a : assignments) {
+  for (std::size_t i = 0; i < assignments.size(); ++i) {
+    const auto& a = assignments[i];
     if (a.protocol != config::Protocol::layer2) continue;
-    const bool own = owns(a.pool, a.vip.family());
+    const bool own = owns(i);
     if (!own && !(standby && standby(a.pool, a.vip.family()))) continue;
     vips.emplace_back(a.vip, a.pool);
     owned.push_back(own);
@@ -35,6 +38,24 @@ DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot
   });
   desired.standby_links.assign(standby_links.begin(), standby_links.end());
   return desired;
+}
+
+}  // namespace
+
+DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
+                     const std::vector<pool::Assignment>& assignments, const OwnsPool& owns,
+                     const OwnsPool& standby) {
+  return select_owned(
+      policy, links, assignments,
+      [&](std::size_t i) { return owns(assignments[i].pool, assignments[i].vip.family()); }, standby);
+}
+
+DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
+                     const std::vector<pool::Assignment>& assignments,
+                     const std::vector<ownership::Verdict>& verdicts, const OwnsPool& standby) {
+  return select_owned(
+      policy, links, assignments, [&](std::size_t i) { return i < verdicts.size() && verdicts[i].owned; },
+      standby);
 }
 
 DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,

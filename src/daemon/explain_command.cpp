@@ -1,6 +1,10 @@
 #include "vipd/daemon/explain_command.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "vipd/config/loader.hpp"
+#include "vipd/daemon/failover_groups.hpp"
+#include "vipd/daemon/loaded_config.hpp"
 #include "vipd/netlink/watcher.hpp"
 
 namespace vipd::daemon {
@@ -30,36 +34,65 @@ std::string pools_summary(const config::Model& model) {
 }  // namespace
 
 Result<Explanation, std::string> explain(const config::Model& model, const selector::Policy& policy,
-                                         const netlink::LinkSnapshot& links, const net::IpAddress& vip) {
+                                         const netlink::LinkSnapshot& links, const net::IpAddress& vip,
+                                         const std::vector<pool::Assignment>& assignments,
+                                         const ownership::Inputs& inputs) {
   const config::Pool* pool = pool_of(model, vip);
   if (pool == nullptr)
     return unexpected(vip.to_string() +
                       " is in no pool of the configuration (pools: " + pools_summary(model) + ")");
   Explanation e;
+  const auto assigned = std::find_if(assignments.begin(), assignments.end(),
+                                     [&](const pool::Assignment& a) { return a.vip == vip; });
+  e.verdict = assigned == assignments.end() ? ownership::unassigned() : ownership::decide(*assigned, inputs);
+  const auto ownership_block = assigned == assignments.end()
+                                   ? "Ownership: not owned: no service uses this address\n"
+                                   : ownership::format_block(*assigned, e.verdict);
+  // The ownership members go after the selector's, whose fields keep their names and order.
+  auto with_ownership = [&](std::string decision_json) {
+    nlohmann::json members = nlohmann::json::object();
+    ownership::add_to_json(members, e.verdict);
+    decision_json.pop_back();  // the closing brace
+    return decision_json + ",\"owned\":" + members["owned"].dump() +
+           ",\"ownership\":" + members["ownership"].dump() + "}";
+  };
   if (pool->protocol == config::Protocol::bgp) {
     // Links do not matter for BGP: the VIP is announced to peers, no link answers ARP/NDP.
     e.decision.vip = vip;
     e.decision.pool = pool->name;
     e.table = "VIP " + vip.to_string() + " (pool " + pool->name +
               ") is announced over BGP: no link answers ARP/NDP for it, so no link is selected\n";
-    e.json = "{\"vip\":\"" + vip.to_string() + "\",\"pool\":\"" + pool->name +
-             "\",\"protocol\":\"bgp\",\"links\":[]}";
+    e.table += "\n" + ownership_block;
+    e.json = with_ownership("{\"vip\":\"" + vip.to_string() + "\",\"pool\":\"" + pool->name +
+                            "\",\"protocol\":\"bgp\",\"links\":[]}");
     return e;
   }
   e.decision = selector::select(policy, links, vip, pool->name);
-  e.table = selector::format_table(e.decision, links);
-  e.json = selector::to_json(e.decision);
+  e.table = selector::format_table(e.decision, links) + "\n" + ownership_block;
+  e.json = with_ownership(selector::to_json(e.decision));
   return e;
 }
 
-int run_explain(const std::vector<std::string>& config_files, const std::string& vip_text, bool json,
-                std::ostream& out, std::ostream& err) {
+ownership::Inputs offline_ownership_inputs(const config::Model& model,
+                                           const std::vector<pool::Assignment>& assignments) {
+  ownership::Inputs inputs;
+  for (const auto& g : model.failover.vrrp) inputs.failover_pools.insert(g.pools.begin(), g.pools.end());
+  for (const auto& instance : plan_failover(model, assignments))
+    for (const auto& p : instance.pools)
+      inputs.groups[{p, instance.settings.family}] = {
+          instance.settings.name, instance.settings.family,
+          "state unknown here (vipd --explain runs no VRRP; vipctl explain shows the live state)", false};
+  return inputs;
+}
+
+int run_explain(const std::vector<std::string>& config_files, const std::string& state_dir,
+                const std::string& vip_text, bool json, std::ostream& out, std::ostream& err) {
   const auto vip = net::IpAddress::parse(vip_text);
   if (!vip) {
     err << "vipd: --explain: \"" << vip_text << "\" is not an IPv4 or IPv6 address\n";
     return 1;
   }
-  auto loaded = config::load_files(config_files);
+  auto loaded = load_config(config_files, state_dir);
   if (!loaded) {
     print_diagnostics(loaded.error(), err);
     return 1;
@@ -81,7 +114,8 @@ int run_explain(const std::vector<std::string>& config_files, const std::string&
     err << "vipd: cannot read the link table: " << links.error() << '\n';
     return 1;
   }
-  auto explanation = explain(model, *policy, *links, *vip);
+  auto explanation = explain(model, *policy, *links, *vip, loaded->assignments,
+                             offline_ownership_inputs(model, loaded->assignments));
   if (!explanation) {
     err << "vipd: " << explanation.error() << '\n';
     return 1;

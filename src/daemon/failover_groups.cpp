@@ -110,7 +110,7 @@ void FailoverGroups::attach_group(Instance& instance) {
         const bool current = std::any_of(instances_.begin(), instances_.end(),
                                          [raw](const auto& entry) { return entry.second.get() == raw; });
         if (!current) return;
-        on_change_({raw->spec.settings.name, raw->spec.settings.family, raw->spec.pools, owned, reannounce});
+        post_change({raw->spec.settings.name, raw->spec.settings.family, raw->spec.pools, owned, reannounce});
       });
 }
 
@@ -126,7 +126,7 @@ void FailoverGroups::update_link(Instance& instance, const netlink::LinkSnapshot
     const bool was_owned = instance.owned;
     instance.group.reset();
     attach_group(instance);
-    if (was_owned) on_change_({s.name, s.family, instance.spec.pools, false, false});
+    if (was_owned) post_change({s.name, s.family, instance.spec.pools, false, false});
   }
   if (link == nullptr) {
     if (instance.ifindex != 0) {
@@ -228,7 +228,7 @@ void FailoverGroups::configure(std::vector<FailoverInstance> plan, std::set<std:
     retire(std::move(instance));
   }
   instances_ = std::move(next);
-  for (const auto& change : released) on_change_(change);
+  for (auto& change : released) post_change(std::move(change));
   if (links != nullptr && !stopped_)
     for (auto& [key, instance] : instances_) update_link(*instance, *links, policy);
 }
@@ -246,6 +246,26 @@ std::optional<bool> FailoverGroups::owns(const std::string& pool, net::Family fa
     if (std::find(pools.begin(), pools.end(), pool) != pools.end()) return instance->owned;
   }
   return false;
+}
+
+// Ownership is updated at once (owns() and report() see it); the daemon hears of it on the next
+// loop turn, so no change ever calls back into it from inside configure() or links_changed().
+void FailoverGroups::post_change(Change change) {
+  boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), change = std::move(change)] {
+    if (alive.expired()) return;
+    on_change_(change);
+  });
+}
+
+void FailoverGroups::report(ownership::Inputs& inputs) const {
+  inputs.failover_pools.insert(gated_.begin(), gated_.end());
+  for (const auto& [key, instance] : instances_) {
+    std::string state = instance->group ? instance->group->status().state : std::string("initialize");
+    if (!instance->waiting_for.empty() && !instance->owned) state += " (" + instance->waiting_for + ")";
+    for (const auto& pool : instance->spec.pools)
+      inputs.groups.emplace(std::make_pair(pool, key.second),
+                            ownership::GroupState{key.first, key.second, state, instance->owned});
+  }
 }
 
 void FailoverGroups::shutdown(std::function<void()> done) {

@@ -51,7 +51,7 @@ SIGTERM/SIGINT release every VIP and exit.)");
   if (check) return vipd::daemon::run_check(config_files, state_dir, std::cout, std::cerr);
   if (print_config) return vipd::daemon::run_print_config(config_files, std::cout, std::cerr);
   if (!explain_vip.empty())
-    return vipd::daemon::run_explain(config_files, explain_vip, json, std::cout, std::cerr);
+    return vipd::daemon::run_explain(config_files, state_dir, explain_vip, json, std::cout, std::cerr);
 
   vipd::daemon::DaemonOptions options{config_files, state_dir, log_level};
   return vipd::daemon::run_daemon(options);

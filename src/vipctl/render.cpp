@@ -145,6 +145,10 @@ std::string render_status(const json& response) {
 
   const auto& vips = field(response, "vips");
   std::vector<std::vector<std::string>> vip_rows;
+  // The reason column only when some VIP is not owned: why this node stays silent for it.
+  bool any_reason = false;
+  if (vips.is_array())
+    for (const auto& v : vips) any_reason = any_reason || field(v, "reason").is_string();
   if (vips.is_array()) {
     for (const auto& v : vips) {
       vip_rows.push_back({format_cell(field(v, "vip")), format_cell(field(v, "service")),
@@ -153,16 +157,19 @@ std::string render_status(const json& response) {
                           format_cell(field(v, "requests")), format_cell(field(v, "replies")),
                           format_cell(field(v, "gratuitous")), format_cell(field(v, "conflicts")),
                           last_conflict(field(v, "last_conflict"))});
+      if (any_reason) vip_rows.back().push_back(format_cell(field(v, "reason")));
     }
   }
+  std::vector<std::string> vip_headers{"VIP",        "SERVICE",   "POOL",         "PROTOCOL",
+                                       "OWNED",      "LINKS",     "REQUESTS",     "REPLIES",
+                                       "GRATUITOUS", "CONFLICTS", "LAST CONFLICT"};
+  std::vector<bool> vip_right{false, false, false, false, false, false, true, true, true, true, false};
+  if (any_reason) {
+    vip_headers.push_back("NOT OWNED BECAUSE");
+    vip_right.push_back(false);
+  }
   out += "\n";
-  out += section(
-      "VIPs", vip_rows.empty()
-                  ? ""
-                  : render_table({"VIP", "SERVICE", "POOL", "PROTOCOL", "OWNED", "LINKS", "REQUESTS",
-                                  "REPLIES", "GRATUITOUS", "CONFLICTS", "LAST CONFLICT"},
-                                 vip_rows,
-                                 {false, false, false, false, false, false, true, true, true, true, false}));
+  out += section("VIPs", vip_rows.empty() ? "" : render_table(vip_headers, vip_rows, vip_right));
 
   const auto& links = field(response, "links");
   std::vector<std::vector<std::string>> link_rows;

@@ -283,3 +283,19 @@ TEST_F(VipctlTest, RealBinary) {
 
 }  // namespace
 }  // namespace vipd::vipctl
+
+namespace vipd::vipctl {
+namespace {
+
+TEST(Render, StatusNamesWhyAVipIsNotOwned) {
+  auto status = json::parse(status_json);
+  status["vips"][1]["reason"] = "failover: group lan/ipv6 backup";
+  status["vips"][0]["reason"] = nullptr;
+  const std::string out = render_status(status);
+  EXPECT_THAT(out, HasSubstr("LAST CONFLICT                      NOT OWNED BECAUSE\n"));
+  EXPECT_THAT(out, HasSubstr("3s ago  -\n"));
+  EXPECT_THAT(out, HasSubstr("  -                                  failover: group lan/ipv6 backup\n"));
+}
+
+}  // namespace
+}  // namespace vipd::vipctl

@@ -69,6 +69,8 @@ class Daemon {
   std::string status_line() const;
 
   const l2::Responder& responder() const { return responder_; }
+  // Reconciles run since start: changes posted in one loop turn coalesce into one (design §9).
+  std::uint64_t reconciles() const { return reconciles_; }
 
  private:
   using BindingKey = std::pair<int, net::IpAddress>;
@@ -76,11 +78,15 @@ class Daemon {
   void apply_config(LoadedConfig loaded, selector::Policy policy);
   void configure_failover();
   void on_failover(const FailoverGroups::Change& change);
-  bool owns(const std::string& pool, net::Family family) const;
+  // Every ownership source's state now (drain, failover groups; health and cluster later).
+  ownership::Inputs ownership_inputs() const;
   void finish_shutdown(std::function<void()> done);
   void on_links(netlink::SnapshotPtr snapshot, netlink::ChangeKind kind);
-  void reconcile(const char* cause);
-  void reconcile_step(const char* cause);
+  // Sources post their changes: the first request of a loop turn posts one reconcile, later ones
+  // only add their cause to it.
+  void request_reconcile(const char* cause);
+  void reconcile();
+  void apply_bgp_routes(bool force);
   void on_frame(int ifindex, std::span<const std::uint8_t> frame);
   void announce(const BindingKey& key, int remaining);
   void send_gratuitous(const BindingKey& key);
@@ -129,8 +135,12 @@ class Daemon {
   bool drained_ = false;
   bool stopped_ = false;
   bool handing_over_ = false;  // shutdown() waits for the failover groups' handover
-  bool reconciling_ = false;
-  bool reconcile_pending_ = false;
+  bool reconcile_posted_ = false;
+  std::string reconcile_causes_;  // "link change, failover: released"
+  bool trim_after_reconcile_ = false;
+  std::uint64_t reconciles_ = 0;
+  std::vector<pool::Assignment> announced_;                     // bgp VIPs handed to the speaker
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for posted reconciles
 };
 
 }  // namespace vipd::daemon

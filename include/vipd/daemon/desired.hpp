@@ -8,6 +8,7 @@
 
 #include "vipd/l2/responder.hpp"
 #include "vipd/netlink/snapshot.hpp"
+#include "vipd/ownership/ownership.hpp"
 #include "vipd/pool/allocator.hpp"
 #include "vipd/selector/selector.hpp"
 
@@ -27,6 +28,10 @@ using OwnsPool = std::function<bool(const std::string& pool, net::Family family)
 DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
                      const std::vector<pool::Assignment>& assignments, const OwnsPool& owns,
                      const OwnsPool& standby = {});
+// Owned = the ownership model's verdict for the assignment at the same index (design §9).
+DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
+                     const std::vector<pool::Assignment>& assignments,
+                     const std::vector<ownership::Verdict>& verdicts, const OwnsPool& standby = {});
 // Every layer2 VIP is owned unless `drained`.
 DesiredL2 desired_l2(const selector::Policy& policy, const netlink::LinkSnapshot& links,
                      const std::vector<pool::Assignment>& assignments, bool drained);

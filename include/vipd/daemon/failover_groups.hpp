@@ -11,8 +11,8 @@
 //   FailoverGroups::shutdown(done)      planned stop / drain: priority 0, keep answering until the
 //                                       new master is heard (bounded by 3 x advert), then release
 //
-// Ownership changes reach the daemon through on_change, always on the io_context thread, possibly
-// from inside links_changed() or configure() (the daemon defers its reconcile while one runs).
+// Ownership changes reach the daemon through on_change, posted to the io_context: never from
+// inside links_changed() or configure(), so the daemon needs no re-entrancy guard (design §9).
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
@@ -30,6 +30,7 @@
 #include "vipd/daemon/metrics.hpp"
 #include "vipd/failover/vrrp_group.hpp"
 #include "vipd/netlink/snapshot.hpp"
+#include "vipd/ownership/ownership.hpp"
 #include "vipd/pool/allocator.hpp"
 #include "vipd/selector/selector.hpp"
 
@@ -75,6 +76,9 @@ class FailoverGroups {
   void links_changed(const netlink::LinkSnapshot& links, const selector::Policy& policy);
 
   std::optional<bool> owns(const std::string& pool, net::Family family) const;
+  // This source's part of the ownership inputs (design §9): the pools the groups gate and, per
+  // (pool, family), the state of the instance that gates it.
+  void report(ownership::Inputs& inputs) const;
   bool empty() const { return instances_.empty() && gated_.empty(); }
 
   // Planned stop of every instance; `done` runs (posted) when all have released. Afterwards the
@@ -96,6 +100,7 @@ class FailoverGroups {
   void attach_group(Instance& instance);
   void update_link(Instance& instance, const netlink::LinkSnapshot& links, const selector::Policy& policy);
   void retire(std::unique_ptr<Instance> instance);
+  void post_change(Change change);
 
   boost::asio::io_context& io_;
   std::function<void(const Change&)> on_change_;
