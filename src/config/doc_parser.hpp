@@ -1,7 +1,8 @@
 #pragma once
 // Private to vipd_config: reads one YAML document (native, legacy ConfigMap or CRD) into the
 // loader's accumulated model. Typed readers are in yaml_read.cpp, the native sections in
-// native.cpp and the MetalLB shapes in metallb.cpp.
+// native.cpp, the MetalLB shapes in metallb.cpp and the peer rules every shape shares in
+// peer_rules.cpp.
 
 #include <yaml-cpp/yaml.h>
 
@@ -18,6 +19,28 @@
 #include "yaml_read.hpp"
 
 namespace vipd::config::detail {
+
+// How one input shape spells a peer's keys: native vipd YAML and MetalLB's legacy ConfigMap use
+// kebab-case (`peers[].hold-time`), the BGPPeer CRD camelCase (`spec.holdTime`). The rules are
+// the same; only the key names in paths and messages differ.
+struct PeerKeys {
+  std::string_view peer_address, peer_asn, my_asn, peer_port, hold_time, keepalive_time, router_id,
+      source_address, password, ebgp_multihop, bfd_profile, node_selectors;
+};
+inline constexpr PeerKeys native_peer_keys{"peer-address", "peer-asn",       "my-asn",      "peer-port",
+                                           "hold-time",    "keepalive-time", "router-id",   "source-address",
+                                           "password",     "ebgp-multihop",  "bfd-profile", "node-selectors"};
+inline constexpr PeerKeys crd_peer_keys{"peerAddress", "peerASN",       "myASN",      "peerPort",
+                                        "holdTime",    "keepaliveTime", "routerID",   "sourceAddress",
+                                        "password",    "ebgpMultiHop",  "bfdProfile", "nodeSelectors"};
+
+// A peer being read, whatever the shape.
+struct PeerDraft {
+  Peer peer;
+  Origin origin;     // field positions under the native key names (keepalive-time, ...)
+  bool ok = true;    // the required fields (address, both AS numbers) parsed
+  std::string path;  // the key path the peer's fields hang off: "peers[0]" or "BGPPeer/r.spec"
+};
 
 class DocParser {
  public:
@@ -61,6 +84,29 @@ class DocParser {
   std::optional<AddressRange> range(const Val& v);
   bool claim_section(const std::string& key, const Val& v);
   void add_alias(const std::string& name, const std::string& value, const Val& v);
+
+  // ---- peer rules (peer_rules.cpp), one per field, shared by the native, ConfigMap and CRD
+  // readers; `k` spells the shape's keys ----
+  // Reads `key` if it is one of the shape's peer fields (recording where it is under its native
+  // name); false if it is not.
+  bool peer_field(const PeerKeys& k, const std::string& key, const Val& x, PeerDraft& d);
+  void peer_address_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void peer_asn_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void my_asn_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void peer_port_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void hold_time_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void keepalive_time_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void router_id_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void source_address_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void password_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void ebgp_multihop_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void bfd_profile_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  void node_selectors_rule(const PeerKeys& k, const Val& x, PeerDraft& d);
+  // Requires the three keys every peer needs (address, both AS numbers); false if one is missing.
+  bool require_peer_keys(const PeerKeys& k, const Map& m);
+  // The rules between fields, once every field is read (source address family, keepalive
+  // against hold time), then the peer joins the model.
+  void add_peer(const PeerKeys& k, PeerDraft d);
 
   // ---- native sections (native.cpp) ----
   void native(const Val& root);

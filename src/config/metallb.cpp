@@ -206,96 +206,24 @@ void DocParser::crd_bgp_adv(const Val& spec, const std::string& name, const std:
   l_.crd_advs_.push_back(std::move(a));
 }
 
+// BGPPeer: the same peer rules as native peers (peer_rules.cpp) under the CRD's camelCase keys.
 void DocParser::crd_peer(const Val& spec, const std::string& name, const SourceLocation& where) {
+  const PeerKeys& k = crd_peer_keys;
   const Map m =
       map(spec,
-          {"myASN", "peerASN", "peerAddress", "sourceAddress", "peerPort", "holdTime", "keepaliveTime",
-           "routerID", "password", "passwordSecret", "ebgpMultiHop", "bfdProfile", "nodeSelectors", "vrf",
+          {k.my_asn, k.peer_asn, k.peer_address, k.source_address, k.peer_port, k.hold_time, k.keepalive_time,
+           k.router_id, k.password, "passwordSecret", k.ebgp_multihop, k.bfd_profile, k.node_selectors, "vrf",
            "connectTime", "enableGracefulRestart", "disableMP", "dynamicASN"},
           true);
   if (!m.ok) return;
-  // Translate to the legacy keys and reuse the native peer reader's rules by building a node.
-  static const std::map<std::string, std::string> legacy = {{"myASN", "my-asn"},
-                                                            {"peerASN", "peer-asn"},
-                                                            {"peerAddress", "peer-address"},
-                                                            {"sourceAddress", "source-address"},
-                                                            {"peerPort", "peer-port"},
-                                                            {"holdTime", "hold-time"},
-                                                            {"keepaliveTime", "keepalive-time"},
-                                                            {"routerID", "router-id"},
-                                                            {"password", "password"},
-                                                            {"ebgpMultiHop", "ebgp-multihop"},
-                                                            {"bfdProfile", "bfd-profile"}};
-  Peer p;
-  Origin o{spec.path.substr(0, spec.path.size() - 5), where, {}};
-  p.name = name;
-  p.where = where;
-  bool ok = require(m, "peerAddress", "the neighbour's IP address");
-  ok = require(m, "peerASN", "the neighbour's AS number") && ok;
-  ok = require(m, "myASN", "this node's AS number") && ok;
+  PeerDraft d{{}, Origin{spec.path.substr(0, spec.path.size() - 5), where, {}}, true, spec.path};
+  d.peer.name = name;
+  d.peer.where = where;
+  d.ok = require_peer_keys(k, m);
   for (const auto& [key, x] : m.items) {
-    o.at[legacy.count(key) ? legacy.at(key) : key] = x.where;
-    if (key == "peerAddress") {
-      if (auto a = ip(x))
-        p.peer_address = *a;
-      else
-        ok = false;
-    } else if (key == "peerASN") {
-      if (auto a = asn(x))
-        p.peer_asn = *a;
-      else
-        ok = false;
-    } else if (key == "myASN") {
-      if (auto a = asn(x))
-        p.my_asn = *a;
-      else
-        ok = false;
-    } else if (key == "peerPort") {
-      if (auto n = integer(x, 1, 65535, "a port")) p.peer_port = static_cast<std::uint16_t>(*n);
-    } else if (key == "holdTime") {
-      if (auto d = duration(x)) {
-        if (*d != Duration::zero() &&
-            (*d < std::chrono::seconds(3) || *d > std::chrono::seconds(65535) || d->count() % 1000))
-          error(x, quote(x.node.Scalar()) +
-                       " is not a valid hold time (expected 0 or 3s-65535s in whole seconds)");
-        else
-          p.hold_time = *d;
-      }
-    } else if (key == "keepaliveTime") {
-      if (auto d = duration(x)) {
-        if (d->count() % 1000 != 0 || *d > std::chrono::seconds(21845))
-          error(x, quote(x.node.Scalar()) +
-                       " is not a valid keepalive time (expected whole seconds, at most a third of 65535s)");
-        else
-          p.keepalive_time = *d;
-      }
-    } else if (key == "routerID") {
-      if (auto a = ip(x)) {
-        if (!a->is_v4())
-          error(x, quote(x.node.Scalar()) + " is not a valid router ID (expected an IPv4 address)");
-        else
-          p.router_id = *a;
-      }
-    } else if (key == "sourceAddress") {
-      if (auto a = ip(x)) p.source_address = *a;
-    } else if (key == "password") {
-      if (auto s = str(x, true)) {
-        if (s->size() > 80)
-          error(x, "password is too long (" + std::to_string(s->size()) +
-                       " characters, TCP MD5 keys are at most 80)");
-        else
-          p.password = *s;
-      }
-    } else if (key == "ebgpMultiHop") {
-      if (auto b = boolean(x)) p.ebgp_multihop = *b;
-    } else if (key == "bfdProfile") {
-      if (auto s = str(x, true); s && !s->empty()) {
-        p.bfd_profile = *s;
-        warning(x, "BFD is not supported by vipd; bfdProfile " + quote(*s) + " is ignored");
-      }
-    } else if (key == "nodeSelectors") {
-      if (!x.null()) ignored_field(x, "vipd runs standalone on this node, nodeSelectors do not apply");
-    } else if (key == "passwordSecret") {
+    if (peer_field(k, key, x, d)) continue;
+    d.origin.at[key] = x.where;
+    if (key == "passwordSecret") {
       ignored_field(x, "Kubernetes secrets are not available standalone; put the key in password");
     } else if (key == "vrf") {
       ignored_field(x, "VRFs are not supported by vipd");
@@ -303,15 +231,11 @@ void DocParser::crd_peer(const Val& spec, const std::string& name, const SourceL
       ignored_field(x, "not supported by vipd");
     } else if (key == "dynamicASN") {
       error(x, "dynamicASN is not supported by vipd (expected peerASN)");
-      ok = false;
+      d.ok = false;
     }
   }
-  if (!ok) return;
-  if (p.source_address && p.source_address->family() != p.peer_address.family())
-    error(o.field("source-address"), child(spec.path, "sourceAddress"),
-          quote(p.source_address->to_string()) + " is not of the peer address's family");
-  l_.model_.peers.push_back(std::move(p));
-  l_.peer_o_.push_back(std::move(o));
+  // Named by metadata.name, so kept even when broken, like a named native peer.
+  add_peer(k, std::move(d));
 }
 
 void DocParser::crd_community(const Val& spec) {

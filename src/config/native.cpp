@@ -86,83 +86,24 @@ void DocParser::interfaces(const Val& v) {
     if (auto b = boolean(*x)) p.require_subnet = *b;
 }
 
+// Native and legacy ConfigMap peers: the shared peer rules (peer_rules.cpp) plus the fields
+// only vipd has (name, passive, gtsm, next-hop-v6).
 void DocParser::peer(const Val& v) {
+  const PeerKeys& k = native_peer_keys;
   const Map m = map(v,
-                    {"peer-address", "peer-asn", "my-asn", "peer-port", "hold-time", "keepalive-time",
-                     "router-id", "source-address", "password", "ebgp-multihop", "bfd-profile",
-                     "node-selectors", "name", "passive", "gtsm", "next-hop-v6"},
+                    {k.peer_address, k.peer_asn, k.my_asn, k.peer_port, k.hold_time, k.keepalive_time,
+                     k.router_id, k.source_address, k.password, k.ebgp_multihop, k.bfd_profile,
+                     k.node_selectors, "name", "passive", "gtsm", "next-hop-v6"},
                     false);
   if (!m.ok) return;
-  Peer p;
-  Origin o{v.path, v.where, {}};
+  PeerDraft d{{}, Origin{v.path, v.where, {}}, true, v.path};
+  Peer& p = d.peer;
   p.where = v.where;
-  bool ok = require(m, "peer-address", "the neighbour's IP address");
-  ok = require(m, "peer-asn", "the neighbour's AS number") && ok;
-  ok = require(m, "my-asn", "this node's AS number") && ok;
+  d.ok = require_peer_keys(k, m);
   for (const auto& [key, x] : m.items) {
-    o.at[key] = x.where;
-    if (key == "peer-address") {
-      if (auto a = ip(x))
-        p.peer_address = *a;
-      else
-        ok = false;
-    } else if (key == "peer-asn") {
-      if (auto a = asn(x))
-        p.peer_asn = *a;
-      else
-        ok = false;
-    } else if (key == "my-asn") {
-      if (auto a = asn(x))
-        p.my_asn = *a;
-      else
-        ok = false;
-    } else if (key == "peer-port") {
-      if (auto n = integer(x, 1, 65535, "a port")) p.peer_port = static_cast<std::uint16_t>(*n);
-    } else if (key == "hold-time") {
-      if (auto d = duration(x)) {
-        if (*d != Duration::zero() && (*d < std::chrono::seconds(3) || *d > std::chrono::seconds(65535))) {
-          error(x, quote(x.node.Scalar()) + " is not a valid hold time (expected 0 or 3s-65535s)");
-        } else if (d->count() % 1000 != 0) {
-          error(x, quote(x.node.Scalar()) + " is not a valid hold time (expected whole seconds)");
-        } else {
-          p.hold_time = *d;
-        }
-      }
-    } else if (key == "keepalive-time") {
-      if (auto d = duration(x)) {
-        if (d->count() % 1000 != 0 || *d > std::chrono::seconds(21845))
-          error(x, quote(x.node.Scalar()) +
-                       " is not a valid keepalive time (expected whole seconds, at most a third of 65535s)");
-        else
-          p.keepalive_time = *d;
-      }
-    } else if (key == "router-id") {
-      if (auto a = ip(x)) {
-        if (!a->is_v4())
-          error(x, quote(x.node.Scalar()) + " is not a valid router ID (expected an IPv4 address)");
-        else
-          p.router_id = *a;
-      }
-    } else if (key == "source-address") {
-      if (auto a = ip(x)) p.source_address = *a;
-    } else if (key == "password") {
-      if (auto s = str(x, true)) {
-        if (s->size() > 80)
-          error(x, "password is too long (" + std::to_string(s->size()) +
-                       " characters, TCP MD5 keys are at most 80)");
-        else
-          p.password = *s;
-      }
-    } else if (key == "ebgp-multihop") {
-      if (auto b = boolean(x)) p.ebgp_multihop = *b;
-    } else if (key == "bfd-profile") {
-      if (auto s = str(x, true)) {
-        p.bfd_profile = *s;
-        if (!s->empty()) warning(x, "BFD is not supported by vipd; bfd-profile " + quote(*s) + " is ignored");
-      }
-    } else if (key == "node-selectors") {
-      if (!x.null()) warning(x, "ignored: vipd runs standalone on this node, node-selectors do not apply");
-    } else if (key == "name") {
+    d.origin.at[key] = x.where;
+    if (peer_field(k, key, x, d)) continue;
+    if (key == "name") {
       if (auto s = str(x)) p.name = *s;
     } else if (key == "passive") {
       if (auto b = boolean(x)) p.passive = *b;
@@ -181,20 +122,15 @@ void DocParser::peer(const Val& v) {
   }
   // An invalid peer is still recorded (the load fails anyway) so references to it do not
   // produce a second, misleading "does not exist" error.
-  if (p.name.empty() && o.at.count("peer-address") && ok) p.name = p.peer_address.to_string();
-  if (p.name.empty() && !ok) return;
-  if (ok && p.source_address && p.source_address->family() != p.peer_address.family())
-    error(o.field("source-address"), child(v.path, "source-address"),
-          quote(p.source_address->to_string()) + " is not of the peer address's family (expected " +
-              (p.peer_address.is_v4() ? "IPv4" : "IPv6") + ")");
+  if (p.name.empty() && d.origin.at.count("peer-address") && d.ok) p.name = p.peer_address.to_string();
+  if (p.name.empty() && !d.ok) return;
   // GTSM only accepts packets from the link (TTL 255 minus one hop at most); a multihop session's
   // packets arrive with less, so the two settings cannot both hold.
   if (p.gtsm && p.ebgp_multihop)
-    error(o.field("gtsm"), child(v.path, "gtsm"),
+    error(d.origin.field("gtsm"), child(v.path, "gtsm"),
           "gtsm and ebgp-multihop contradict each other (GTSM accepts only directly connected peers; "
           "expected one of them)");
-  l_.model_.peers.push_back(std::move(p));
-  l_.peer_o_.push_back(std::move(o));
+  add_peer(k, std::move(d));
 }
 
 void DocParser::pool(const Val& v) {

@@ -1,5 +1,5 @@
-// Checks on the merged model: unique names, keepalive against hold time, references to peers
-// and pools, community names of native advertisements, VRRP groups' VRIDs and pools.
+// Checks on the merged model: unique names, references to peers and pools, community names of native
+// advertisements, VRRP groups' VRIDs and pools.
 
 #include <algorithm>
 #include <map>
@@ -29,14 +29,6 @@ void Loader::validate() {
   unique(model_.peers, peer_o_, "peer");
   unique(model_.services, service_o_, "service");
   unique(model_.failover.vrrp, vrrp_o_, "VRRP group");
-
-  for (std::size_t i = 0; i < model_.peers.size(); ++i) {
-    const Peer& p = model_.peers[i];
-    if (p.keepalive_time && *p.keepalive_time > p.hold_time)
-      error(peer_o_[i].field("keepalive-time"), child(peer_o_[i].path, "keepalive-time"),
-            quote(format_duration(*p.keepalive_time)) + " is longer than the hold time " +
-                quote(format_duration(p.hold_time)) + " (expected keepalive-time <= hold-time)");
-  }
 
   auto peer_exists = [this](const std::string& n) {
     return std::any_of(model_.peers.begin(), model_.peers.end(),
