@@ -259,7 +259,7 @@ TEST(MetalLbCrds, ErrorsNameTheObjectAndField) {
           "c.yaml:9:31: error: BGPPeer/r.spec.peerASN: \"0\" is not an AS number (expected 1-4294967295 or "
           "asdot like 1.10)",
           "c.yaml:9:67: error: BGPPeer/r.spec.holdTime: \"1s\" is not a valid hold time (expected 0 or "
-          "3s-65535s in whole seconds)",
+          "3s-65535s)",
           "c.yaml:14:28: error: BGPAdvertisement/b.spec.ipAddressPools[1]: IPAddressPool \"nope\" does not "
           "exist",
           "c.yaml:14:49: error: BGPAdvertisement/b.spec.communities[0]: \"unknown-alias\" is not a community "
