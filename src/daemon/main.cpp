@@ -40,7 +40,9 @@ SIGTERM/SIGINT release every VIP and exit.)");
   auto* check_flag = app.add_flag("--check", check, "validate the configuration, print a summary, exit");
   auto* print_flag =
       app.add_flag("--print-config", print_config, "print the merged configuration as native YAML");
-  auto* explain_opt = app.add_option("--explain", explain_vip, "show which links answer for VIP and why");
+  auto* explain_opt = app.add_option(
+      "--explain", explain_vip,
+      "show which links answer for VIP and why, and whether this node owns it (ownership reasons)");
   app.add_flag("--json", json, "with --explain: print JSON");
   check_flag->excludes(print_flag)->excludes(explain_opt);
   print_flag->excludes(explain_opt);

@@ -25,7 +25,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       ->check(CLI::PositiveNumber);
   app.require_subcommand(1, 1);
   auto* status = app.add_subcommand("status", "VIPs, links, counters, conflicts");
-  auto* explain = app.add_subcommand("explain", "the interface selector's decision for one VIP");
+  auto* explain = app.add_subcommand(
+      "explain", "the interface selector's decision for one VIP, and why this node owns it or not");
   explain->add_option("vip", vip, "the VIP")->required();
   auto* reload = app.add_subcommand("reload", "validate and apply the configuration files again");
   auto* drain = app.add_subcommand("drain", "stop owning this node's layer2 VIPs");
