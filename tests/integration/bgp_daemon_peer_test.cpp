@@ -567,5 +567,47 @@ TEST(BgpDaemonPeer, GtsmEstablishesWithTtlSecurityAndPlainTtlDoesNot) {
   }
 }
 
+// 10. Drain withdraws the node's BGP VIPs (ownership model, design §9) without closing the session,
+// vipctl names the reason, and undrain announces them again.
+TEST(BgpDaemonPeer, DrainWithdrawsBgpVipsAndUndrainAnnouncesThem) {
+  REQUIRE_LAB("/usr/lib/frr/bgpd");
+  FrrLab lab;
+  lab.wait_installed();
+  ASSERT_TRUE(wait_until([&] { return lab.frr.has_route("fd00:10::1/128", node_v6); }, 5s));
+
+  const auto drained = lab.vipd.vipctl("drain");
+  ASSERT_EQ(drained.exit_code, 0) << drained.output;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return !lab.frr.has_route("192.168.10.1/32", node_v4) &&
+               !lab.frr.has_route("fd00:10::1/128", node_v6);
+      },
+      5s))
+      << lab.frr.route_detail("192.168.10.1/32") << "\nvipd log:\n"
+      << lab.vipd.log();
+  const auto status = nlohmann::json::parse(lab.vipd.vipctl("--json status").output, nullptr, false);
+  ASSERT_FALSE(status.is_discarded());
+  ASSERT_EQ(status["vips"].size(), 2u) << status.dump(2);
+  for (const auto& v : status["vips"]) {
+    EXPECT_EQ(v["owned"], false) << v.dump();
+    EXPECT_EQ(v["reason"], "admin: drained") << v.dump();
+  }
+  EXPECT_NE(lab.vipd.vipctl("status").output.find("admin: drained"), std::string::npos);
+  auto n = frr_neighbor(lab.frr);
+  ASSERT_FALSE(n.is_null());
+  EXPECT_EQ(field(n, "bgpState"), "Established") << "a drain withdraws routes, it does not close the session";
+  EXPECT_EQ(n["connectionsEstablished"], 1) << n.dump();
+
+  ASSERT_EQ(lab.vipd.vipctl("undrain").exit_code, 0);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return lab.frr.has_route("192.168.10.1/32", node_v4) && lab.frr.has_route("fd00:10::1/128", node_v6);
+      },
+      5s))
+      << lab.vipd.log();
+  n = frr_neighbor(lab.frr);
+  EXPECT_EQ(n["connectionsEstablished"], 1) << n.dump();
+}
+
 }  // namespace
 }  // namespace vipd::testlab::bgp
