@@ -5,13 +5,60 @@
 #include <linux/if.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <map>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "vipd/common/fake_clock.hpp"
 #include "vipd/l2/codec.hpp"
+
+// Counting global operator new for this test binary, so a test can prove the reply path allocates
+// nothing (as tests/l2/allocation_counter_test.cpp does for the l2 binary). GCC sees our new and
+// delete side by side in this file and would warn that malloc'd memory reaches free via delete.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+namespace {
+std::atomic<std::uint64_t> allocations{0};
+void* counted_malloc(std::size_t size) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(size == 0 ? 1 : size);
+}
+}  // namespace
+void* operator new(std::size_t size) {
+  if (void* p = counted_malloc(size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) {
+  if (void* p = counted_malloc(size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_malloc(size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_malloc(size);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 
 namespace vipd::daemon {
 namespace {
@@ -53,6 +100,7 @@ class FakeLinks final : public l2::LinkIoFactory {
   std::vector<Sent> sent;
   int fail_next_opens = 0;
   int opens = 0;
+  bool record_frames = true;  // false: sends are only counted (no allocation in the fake)
   std::function<void(const std::string&)> on_event;  // runs before the event takes effect
 
   class Handle final : public l2::LinkIo {
@@ -70,7 +118,7 @@ class FakeLinks final : public l2::LinkIoFactory {
     }
     Result<void, std::string> send(std::span<const std::uint8_t> frame) override {
       ++stats_.sent;
-      links_.sent.push_back({ifindex_, Bytes(frame.begin(), frame.end())});
+      if (links_.record_frames) links_.sent.push_back({ifindex_, Bytes(frame.begin(), frame.end())});
       return {};
     }
     Result<void, std::string> join_multicast(const netlink::MacAddress& group) override {
@@ -310,6 +358,26 @@ TEST_F(L2PlaneTest, FailedOpenIsRetriedWithBackoffAndTheVipIsThenAnswered) {
 
   clock_.advance(10s);
   EXPECT_EQ(io_.opens, 3) << "no retry once open";
+}
+
+TEST_F(L2PlaneTest, ReplyPathAllocatesNothing) {
+  apply({{2, vip4_}, {2, vip6_}});
+  const auto arp = arp_request(vip4_, "10.77.0.1");
+  const auto ns = neighbor_solicitation(vip6_, "fd77::1");
+  io_.deliver(2, arp);  // warm up
+  io_.record_frames = false;
+  const auto before = allocations.load();
+  for (int i = 0; i < 100; ++i) {
+    io_.deliver(2, arp);
+    io_.deliver(2, ns);
+  }
+  const auto allocated = allocations.load() - before;
+  io_.record_frames = true;
+  EXPECT_EQ(allocated, 0u);
+  const auto index = plane_.responder().find(2, vip4_);
+  EXPECT_EQ(plane_.responder().counters(static_cast<std::size_t>(index)).replies, 101u);
+  EXPECT_EQ(plane_.responder().counters(static_cast<std::size_t>(plane_.responder().find(2, vip6_))).replies,
+            100u);
 }
 
 TEST_F(L2PlaneTest, RetryStopsWhenTheLinkIsNoLongerNeeded) {
