@@ -83,11 +83,13 @@ void L2Plane::reconcile(const char* cause) {
       schedule_retry(ifindex, false);
       continue;
     }
-    if (retry != retries_.end()) {
-      if (retry->second.read_stopped) reopened.insert(ifindex);
-      retries_.erase(retry);
+    const bool was_lost = retry != retries_.end() && retry->second.read_stopped;
+    if (retry != retries_.end()) retries_.erase(retry);
+    if (was_lost) {
+      reopened.insert(ifindex);  // logged with its VIP count below
+    } else {
+      logger()->info("[{}] link handle opened", name);
     }
-    logger()->info("[{}] link handle opened", name);
     handles_.emplace(ifindex, std::move(*handle));
   }
 
@@ -135,6 +137,7 @@ void L2Plane::reconcile(const char* cause) {
   for (const auto& key : next)
     if (!bindings_.count(key)) added.push_back(key);
   std::map<int, std::size_t> answered_again;
+  for (int ifindex : reopened) answered_again[ifindex] = 0;
   for (const auto& key : added) {
     bindings_.emplace(key, 0);
     if (reopened.count(key.first)) {
