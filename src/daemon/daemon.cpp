@@ -15,7 +15,6 @@
 #include "vipd/daemon/explain_command.hpp"
 #include "vipd/daemon/systemd_notify.hpp"
 #include "vipd/daemon/version.hpp"
-#include "vipd/l2/codec.hpp"
 #include "vipd/pool/state_store.hpp"
 
 namespace vipd::daemon {
@@ -63,7 +62,13 @@ Result<std::pair<LoadedConfig, selector::Policy>, std::string> prepare(const Dae
 }  // namespace
 
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options)
-    : io_(io), options_(std::move(options)), refresh_timer_(io), watchdog_timer_(io) {}
+    : io_(io),
+      options_(std::move(options)),
+      clock_(io),
+      link_io_(io),
+      plane_(link_io_, clock_),
+      watchdog_timer_(clock_.make_timer()),
+      started_(clock_.now()) {}
 
 Daemon::~Daemon() {
   shutdown();
@@ -131,9 +136,8 @@ void Daemon::start_services() {
 void Daemon::schedule_watchdog() {
   const auto interval = systemd::watchdog_interval();
   if (!interval) return;
-  watchdog_timer_.expires_after(*interval / 2);
-  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopped_) return;
+  watchdog_timer_->start(*interval / 2, [this] {
+    if (stopped_) return;
     systemd::notify("WATCHDOG=1");
     schedule_watchdog();
   });
@@ -223,7 +227,6 @@ void Daemon::apply_config(LoadedConfig loaded, selector::Policy policy) {
   for (const auto& a : config_.assignments)
     logger()->debug("service {} has VIP {} (pool {}, {})", a.service, a.vip.to_string(), a.pool,
                     config::to_string(a.protocol));
-  schedule_refresh();
   configure_failover();
 }
 
@@ -252,8 +255,7 @@ void Daemon::on_failover(const FailoverGroups::Change& change) {
     if (a.vip.family() == change.family &&
         std::find(change.pools.begin(), change.pools.end(), a.pool) != change.pools.end())
       vips.insert(a.vip);
-  for (const auto& key : bindings_)
-    if (vips.count(key.second)) announce(key, config_.model.gratuitous.count);
+  plane_.reannounce(vips);
 }
 
 void Daemon::persist_state() {
@@ -304,76 +306,9 @@ void Daemon::reconcile() {
         return failover_ && !failover_->stopped() && failover_->owns(pool, family).has_value();
       });
 
-  // 1. Handles: open on newly needed links first so a moved VIP is never unanswered.
-  std::set<int> needed(desired.standby_links.begin(), desired.standby_links.end());
-  for (const auto& b : desired.bindings) needed.insert(b.ifindex);
-  for (int ifindex : needed) {
-    if (handles_.count(ifindex)) continue;
-    const auto name = link_name(links_.get(), ifindex);
-    auto handle = l2::PacketIo::open(io_, ifindex, name,
-                                     [this](int i, std::span<const std::uint8_t> f) { on_frame(i, f); });
-    if (!handle) {
-      l2_logger()->error("[{}] cannot open packet handle: {}", name, handle.error());
-      continue;
-    }
-    l2_logger()->info("[{}] link handle opened", name);
-    handles_.emplace(ifindex, std::move(*handle));
-  }
-
-  // 2. The responder's table: only bindings whose link has a handle.
-  std::vector<l2::LinkInfo> link_infos;
-  for (const auto& l : links_->links)
-    if (l.has_mac) link_infos.push_back({l.ifindex, l.mac});
-  responder_.set_links(std::move(link_infos));
-  std::vector<l2::Binding> active;
-  std::set<BindingKey> next;
-  for (const auto& b : desired.bindings) {
-    if (!handles_.count(b.ifindex)) continue;
-    active.push_back(b);
-    next.emplace(b.ifindex, b.vip);
-  }
-  responder_.set_bindings(active);
-
-  // 3. Solicited-node memberships for IPv6 VIPs.
-  std::set<std::pair<int, netlink::MacAddress>> groups;
-  for (const auto& [ifindex, vip] : next)
-    if (vip.is_v6()) groups.emplace(ifindex, l2::solicited_node_mac(l2::to_v6_bytes(vip)));
-  for (const auto& g : groups) {
-    if (memberships_.count(g)) continue;
-    if (auto joined = handles_.at(g.first)->join_multicast(g.second); !joined)
-      l2_logger()->warn("[{}] cannot join {}: {}", link_name(links_.get(), g.first),
-                        netlink::to_string(g.second), joined.error());
-  }
-  for (const auto& g : memberships_)
-    if (!groups.count(g) && handles_.count(g.first)) (void)handles_.at(g.first)->leave_multicast(g.second);
-  memberships_ = std::move(groups);
-
-  // 4. Diff: log, announce new bindings, stop announcing removed ones.
-  for (const auto& key : bindings_) {
-    if (next.count(key)) continue;
-    announcements_.erase(key);
-    l2_logger()->info("[{} {}] stopped answering ({})", link_name(links_.get(), key.first),
-                      key.second.to_string(), cause);
-  }
-  std::vector<BindingKey> added;
-  for (const auto& key : next)
-    if (!bindings_.count(key)) added.push_back(key);
-  bindings_ = std::move(next);
-  for (const auto& key : added) {
-    l2_logger()->info("[{} {}] answering ARP/NDP ({})", link_name(links_.get(), key.first),
-                      key.second.to_string(), cause);
-    announce(key, config_.model.gratuitous.count);
-  }
-
-  // 5. Close handles no binding needs any more.
-  for (auto it = handles_.begin(); it != handles_.end();) {
-    if (needed.count(it->first)) {
-      ++it;
-      continue;
-    }
-    l2_logger()->info("[{}] link handle closed: no VIP selected on it", it->second->name());
-    it = handles_.erase(it);
-  }
+  // 1-5. Handles (new ones open before old ones close), the responder's table, solicited-node
+  // memberships, announcements of new bindings, closing handles nothing needs: the L2 plane.
+  plane_.apply(desired, links_, config_.model.gratuitous, cause);
 
   // 6. Per-VIP summary when a VIP's link set changes, naming why links were refused.
   std::map<net::IpAddress, std::vector<int>> vip_links;
@@ -397,70 +332,6 @@ void Daemon::reconcile() {
   if (trim_after_reconcile_) {
     trim_after_reconcile_ = false;
     malloc_trim(0);
-  }
-}
-
-void Daemon::announce(const BindingKey& key, int remaining) {
-  if (remaining <= 0 || !bindings_.count(key)) return;
-  send_gratuitous(key);
-  if (remaining - 1 <= 0) {
-    announcements_.erase(key);
-    return;
-  }
-  auto& timer = announcements_[key];
-  if (!timer) timer = std::make_unique<boost::asio::steady_timer>(io_);
-  timer->expires_after(config_.model.gratuitous.interval);
-  timer->async_wait([this, key, remaining](const boost::system::error_code& ec) {
-    if (ec || stopped_ || !bindings_.count(key)) return;
-    announce(key, remaining - 1);
-  });
-}
-
-void Daemon::send_gratuitous(const BindingKey& key) {
-  auto handle = handles_.find(key.first);
-  const auto binding = responder_.find(key.first, key.second);
-  if (handle == handles_.end() || binding < 0) return;
-  const auto announcement = responder_.announcement(static_cast<std::size_t>(binding));
-  std::uint64_t sent = 0;
-  for (std::size_t i = 0; i < announcement.count; ++i) {
-    if (auto r = handle->second->send(announcement.frame(i)); r) {
-      ++sent;
-    } else {
-      l2_logger()->warn("[{} {}] gratuitous send failed: {}", handle->second->name(), key.second.to_string(),
-                        r.error());
-    }
-  }
-  responder_.count_gratuitous(static_cast<std::size_t>(binding), sent);
-  l2_logger()->trace("[{} {}] gratuitous announcement sent ({} frames)", handle->second->name(),
-                     key.second.to_string(), sent);
-}
-
-void Daemon::schedule_refresh() {
-  refresh_timer_.cancel();
-  const auto period = config_.model.gratuitous.refresh;
-  if (period <= config::Duration::zero()) return;
-  refresh_timer_.expires_after(period);
-  refresh_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopped_) return;
-    for (const auto& key : bindings_) send_gratuitous(key);
-    schedule_refresh();
-  });
-}
-
-void Daemon::on_frame(int ifindex, std::span<const std::uint8_t> frame) {
-  const auto outcome = responder_.handle(ifindex, frame, reply_buffer_);
-  if (outcome.action == l2::Action::reply || outcome.action == l2::Action::reply_and_conflict) {
-    auto handle = handles_.find(ifindex);
-    if (handle != handles_.end()) {
-      if (auto sent = handle->second->send(std::span(reply_buffer_.data(), outcome.reply_size)); !sent)
-        l2_logger()->warn("[{}] reply send failed: {}", handle->second->name(), sent.error());
-    }
-  }
-  if (outcome.action == l2::Action::conflict || outcome.action == l2::Action::reply_and_conflict) {
-    last_conflict_[outcome.vip] = {outcome.peer_mac, ifindex, std::chrono::steady_clock::now()};
-    if (conflicts_logged_.emplace(outcome.vip, outcome.peer_mac).second)
-      l2_logger()->warn("[{} {}] conflict: {} also claims this VIP", link_name(links_.get(), ifindex),
-                        outcome.vip.to_string(), netlink::to_string(outcome.peer_mac));
   }
 }
 
@@ -498,7 +369,7 @@ std::string Daemon::status_line() const {
   }
   std::string failover;
   if (failover_ && !failover_->summary().empty()) failover = ", failover " + failover_->summary();
-  return fmt::format("{} VIP(s) answered on {} link(s){}{}{}", vip_links_count(), handles_.size(), bgp,
+  return fmt::format("{} VIP(s) answered on {} link(s){}{}{}", plane_.vip_count(), plane_.handle_count(), bgp,
                      failover, drained_ ? ", drained" : "");
 }
 
@@ -515,24 +386,13 @@ nlohmann::json Daemon::bgp_status() const {
   return peers;
 }
 
-std::size_t Daemon::vip_links_count() const {
-  std::set<net::IpAddress> vips;
-  for (const auto& [ifindex, vip] : bindings_) vips.insert(vip);
-  return vips.size();
-}
-
-// One pass over the bindings: status and metrics then cost O(VIPs), not O(VIPs x bindings).
-std::map<net::IpAddress, std::vector<int>> Daemon::links_by_vip() const {
-  std::map<net::IpAddress, std::vector<int>> bound;
-  for (const auto& [ifindex, vip] : bindings_) bound[vip].push_back(ifindex);
-  return bound;
-}
-
 nlohmann::json Daemon::status() const {
   using nlohmann::json;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.now();
+  const auto& responder = plane_.responder();
+  const auto& conflicts = plane_.last_conflicts();
   json vips = json::array();
-  const auto bound = links_by_vip();
+  const auto bound = plane_.links_by_vip();
   const auto verdicts = ownership::decide_all(config_.assignments, ownership_inputs());
   for (std::size_t i = 0; i < config_.assignments.size(); ++i) {
     const auto& a = config_.assignments[i];
@@ -542,8 +402,8 @@ nlohmann::json Daemon::status() const {
     for (int ifindex : it_links == bound.end() ? std::vector<int>{} : it_links->second) {
       const auto& vip = a.vip;
       links.push_back(link_name(links_.get(), ifindex));
-      if (const auto index = responder_.find(ifindex, vip); index >= 0) {
-        const auto& c = responder_.counters(static_cast<std::size_t>(index));
+      if (const auto index = responder.find(ifindex, vip); index >= 0) {
+        const auto& c = responder.counters(static_cast<std::size_t>(index));
         total.requests += c.requests;
         total.replies += c.replies;
         total.gratuitous += c.gratuitous;
@@ -551,7 +411,7 @@ nlohmann::json Daemon::status() const {
       }
     }
     json last_conflict = nullptr;
-    if (auto it = last_conflict_.find(a.vip); it != last_conflict_.end())
+    if (auto it = conflicts.find(a.vip); it != conflicts.end())
       last_conflict = {
           {"mac", netlink::to_string(it->second.mac)},
           {"interface", link_name(links_.get(), it->second.ifindex)},
@@ -573,21 +433,15 @@ nlohmann::json Daemon::status() const {
     vips.push_back(std::move(vip));
   }
   json links = json::array();
-  for (const auto& [ifindex, handle] : handles_) {
-    std::size_t vip_count = 0;
-    std::size_t groups = 0;
-    for (const auto& key : bindings_) vip_count += key.first == ifindex ? 1 : 0;
-    for (const auto& g : memberships_) groups += g.first == ifindex ? 1 : 0;
-    const auto stats = handle->stats();
-    links.push_back({{"name", handle->name()},
-                     {"ifindex", ifindex},
-                     {"vips", vip_count},
-                     {"received", stats.received},
-                     {"sent", stats.sent},
-                     {"send_errors", stats.send_errors},
-                     {"kernel_drops", stats.kernel_drops},
-                     {"multicast_groups", groups}});
-  }
+  for (const auto& l : plane_.link_status())
+    links.push_back({{"name", l.name},
+                     {"ifindex", l.ifindex},
+                     {"vips", l.vips},
+                     {"received", l.stats.received},
+                     {"sent", l.stats.sent},
+                     {"send_errors", l.stats.send_errors},
+                     {"kernel_drops", l.stats.kernel_drops},
+                     {"multicast_groups", l.multicast_groups}});
   return {{"ok", true},
           {"version", version()},
           {"drained", drained_},
@@ -632,16 +486,17 @@ MetricsSnapshot Daemon::metrics_snapshot() const {
   MetricsSnapshot snapshot;
   snapshot.last_reload_success = last_reload_success_;
   snapshot.last_reload_timestamp_seconds = last_reload_timestamp_;
-  const auto bound = links_by_vip();
+  const auto& responder = plane_.responder();
+  const auto bound = plane_.links_by_vip();
   const auto verdicts = ownership::decide_all(config_.assignments, ownership_inputs());
   for (std::size_t i = 0; i < config_.assignments.size(); ++i) {
     const auto& a = config_.assignments[i];
     bool any = false;
     const auto it_links = bound.find(a.vip);
     for (int ifindex : it_links == bound.end() ? std::vector<int>{} : it_links->second) {
-      const auto index = responder_.find(ifindex, a.vip);
+      const auto index = responder.find(ifindex, a.vip);
       if (index < 0) continue;
-      const auto& c = responder_.counters(static_cast<std::size_t>(index));
+      const auto& c = responder.counters(static_cast<std::size_t>(index));
       snapshot.vips.push_back({a.vip.to_string(), a.service, a.pool, link_name(links_.get(), ifindex), true,
                                c.requests, c.replies, c.gratuitous, c.conflicts});
       any = true;
@@ -655,11 +510,11 @@ MetricsSnapshot Daemon::metrics_snapshot() const {
       snapshot.bgp.push_back({p.peer, p.state == "Established", p.prefixes_sent, p.updates_sent,
                               p.notifications_sent, p.notifications_received});
   if (failover_) snapshot.failover = failover_->metrics();
-  for (const auto& [ifindex, handle] : handles_) {
+  for (const auto& l : plane_.link_status()) {
     for (std::size_t r = 1; r < l2::drop_reason_count; ++r) {
       const auto reason = static_cast<l2::DropReason>(r);
-      if (const auto n = responder_.drops(ifindex, reason); n > 0)
-        snapshot.drops.push_back({handle->name(), std::string(l2::to_string(reason)), n});
+      if (const auto n = responder.drops(l.ifindex, reason); n > 0)
+        snapshot.drops.push_back({l.name, std::string(l2::to_string(reason)), n});
     }
   }
   return snapshot;
@@ -693,19 +548,9 @@ void Daemon::finish_shutdown(std::function<void()> done) {
   }
   stopped_ = true;
   systemd::notify("STOPPING=1");
-  refresh_timer_.cancel();
-  watchdog_timer_.cancel();
+  watchdog_timer_->cancel();
   if (local_delivery_) local_delivery_->stop();
-  announcements_.clear();
-  for (const auto& [ifindex, group] : memberships_)
-    if (auto h = handles_.find(ifindex); h != handles_.end()) (void)h->second->leave_multicast(group);
-  memberships_.clear();
-  responder_.set_bindings({});
-  for (const auto& key : bindings_)
-    l2_logger()->info("[{} {}] released (shutdown)", link_name(links_.get(), key.first),
-                      key.second.to_string());
-  bindings_.clear();
-  handles_.clear();
+  plane_.release_all();
   watcher_.reset();
   // Destroying the groups sends nothing: after a handover they are closed already; from the
   // destructor (no handover asked for) peers see a crash, as they should.

@@ -42,11 +42,12 @@ std::uint64_t group_key(const netlink::MacAddress& mac) {
 
 struct PacketIoState {
   PacketIoState(boost::asio::io_context& io, int ifindex, std::string name, PacketIo::FrameHandler on_frame,
-                PacketIo::Options options)
+                std::function<void()> on_read_stopped, PacketIo::Options options)
       : io(io),
         ifindex(ifindex),
         name(std::move(name)),
         on_frame(std::move(on_frame)),
+        on_read_stopped(std::move(on_read_stopped)),
         options(options),
         descriptor(io),
         log(vipd::log::get("l2")) {}
@@ -66,6 +67,7 @@ struct PacketIoState {
   const int ifindex;
   const std::string name;
   PacketIo::FrameHandler on_frame;
+  std::function<void()> on_read_stopped;  // posted once when reading stops
   const PacketIo::Options options;
   pcap_t* pcap = nullptr;
   int fd = -1;
@@ -93,6 +95,21 @@ struct PacketIoState {
 namespace {
 
 void arm(const std::shared_ptr<PacketIoState>& state);
+
+// Reading stopped for good: tell the owner on a later turn of the loop (it will close this handle,
+// which must not happen inside drain()'s or the wait handler's stack), unless it closed it already.
+void stop_reading(const std::shared_ptr<PacketIoState>& state) {
+  state->reading = false;
+  if (!state->on_read_stopped) return;
+  boost::asio::post(state->io, [weak = std::weak_ptr<PacketIoState>(state)] {
+    // The local shared_ptr keeps the state (and the callback) alive while the owner closes the handle.
+    if (auto s = weak.lock(); s && !s->closed) {
+      auto callback = std::move(s->on_read_stopped);
+      s->on_read_stopped = nullptr;
+      callback();
+    }
+  });
+}
 
 // Sends the queued frames on pcap's own packet socket (what pcap_inject writes to). A frame the
 // kernel refuses is counted and skipped; the rest are retried, so the loop is bounded by the queue.
@@ -165,7 +182,7 @@ void drain(const std::shared_ptr<PacketIoState>& state) {
     if (n == PCAP_ERROR_BREAK) continue;
     ++state->consecutive_errors;
     if (state->consecutive_errors >= kMaxConsecutiveErrors) {
-      state->reading = false;
+      stop_reading(state);
       state->log->error("{} (ifindex {}): read failed {} times in a row, stopped reading: {}", state->name,
                         state->ifindex, state->consecutive_errors, pcap_geterr(state->pcap));
       return;
@@ -189,7 +206,7 @@ void arm(const std::shared_ptr<PacketIoState>& state) {
         auto s = weak.lock();
         if (!s || s->closed || ec == boost::asio::error::operation_aborted) return;
         if (ec) {
-          s->reading = false;
+          stop_reading(s);
           s->log->error("{} (ifindex {}): wait failed, stopped reading: {}", s->name, s->ifindex,
                         ec.message());
           return;
@@ -271,13 +288,21 @@ void leave_allmulti(PacketIoState& s) {
 Result<std::unique_ptr<PacketIo>, std::string> PacketIo::open(boost::asio::io_context& io, int ifindex,
                                                               const std::string& name,
                                                               FrameHandler on_frame) {
-  return open(io, ifindex, name, std::move(on_frame), Options{});
+  return open(io, ifindex, name, std::move(on_frame), {}, Options{});
 }
 
 Result<std::unique_ptr<PacketIo>, std::string> PacketIo::open(boost::asio::io_context& io, int ifindex,
                                                               const std::string& name, FrameHandler on_frame,
                                                               const Options& options) {
-  auto state = std::make_shared<PacketIoState>(io, ifindex, name, std::move(on_frame), options);
+  return open(io, ifindex, name, std::move(on_frame), {}, options);
+}
+
+Result<std::unique_ptr<PacketIo>, std::string> PacketIo::open(boost::asio::io_context& io, int ifindex,
+                                                              const std::string& name, FrameHandler on_frame,
+                                                              std::function<void()> on_read_stopped,
+                                                              const Options& options) {
+  auto state = std::make_shared<PacketIoState>(io, ifindex, name, std::move(on_frame),
+                                               std::move(on_read_stopped), options);
   // The name is what libpcap opens, the index is what the responder keys on: they must agree in the
   // namespace we are opening in (a rename between snapshot and open would otherwise mix links up).
   const unsigned actual = if_nametoindex(name.c_str());
@@ -441,6 +466,14 @@ PacketIo::Stats PacketIo::stats() const {
   pcap_stat ps{};
   if (pcap_stats(state_->pcap, &ps) == 0) st.kernel_drops = ps.ps_drop;
   return st;
+}
+
+Result<std::unique_ptr<LinkIo>, std::string> PacketIoFactory::open(int ifindex, const std::string& name,
+                                                                   FrameHandler on_frame,
+                                                                   std::function<void()> on_read_stopped) {
+  auto opened = PacketIo::open(io_, ifindex, name, std::move(on_frame), std::move(on_read_stopped), options_);
+  if (!opened) return unexpected(std::move(opened.error()));
+  return std::unique_ptr<LinkIo>(std::move(*opened));
 }
 
 bool PacketIo::reading() const {

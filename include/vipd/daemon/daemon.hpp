@@ -1,10 +1,9 @@
 #pragma once
 // The node daemon: one Asio loop where every input (netlink event, reload, signal) re-runs the
-// pure selection and a reconcile step that opens/closes link handles, rebuilds the responder's
-// table and announces newly owned VIPs.
+// pure selection and a reconcile step that hands the result to the L2 plane (link handles, the
+// responder's table, announcements: l2_plane.hpp).
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -17,10 +16,12 @@
 #include <vector>
 
 #include "vipd/bgp/speaker.hpp"
+#include "vipd/common/asio_clock.hpp"
 #include "vipd/common/result.hpp"
 #include "vipd/daemon/control_server.hpp"
 #include "vipd/daemon/desired.hpp"
 #include "vipd/daemon/failover_groups.hpp"
+#include "vipd/daemon/l2_plane.hpp"
 #include "vipd/daemon/loaded_config.hpp"
 #include "vipd/daemon/local_delivery.hpp"
 #include "vipd/daemon/metrics.hpp"
@@ -68,13 +69,11 @@ class Daemon {
   // One line for systemd's STATUS=: "3 VIPs on 2 links".
   std::string status_line() const;
 
-  const l2::Responder& responder() const { return responder_; }
+  const l2::Responder& responder() const { return plane_.responder(); }
   // Reconciles run since start: changes posted in one loop turn coalesce into one (design §9).
   std::uint64_t reconciles() const { return reconciles_; }
 
  private:
-  using BindingKey = std::pair<int, net::IpAddress>;
-
   void apply_config(LoadedConfig loaded, selector::Policy policy);
   void configure_failover();
   void on_failover(const FailoverGroups::Change& change);
@@ -87,17 +86,11 @@ class Daemon {
   void request_reconcile(const char* cause);
   void reconcile();
   void apply_bgp_routes(bool force);
-  void on_frame(int ifindex, std::span<const std::uint8_t> frame);
-  void announce(const BindingKey& key, int remaining);
-  void send_gratuitous(const BindingKey& key);
-  void schedule_refresh();
   void persist_state();
   void apply_local_delivery();
   std::vector<net::IpAddress> locally_delivered() const;
   void start_services();
   void schedule_watchdog();
-  std::size_t vip_links_count() const;
-  std::map<net::IpAddress, std::vector<int>> links_by_vip() const;
   nlohmann::json bgp_status() const;
 
   boost::asio::io_context& io_;
@@ -106,15 +99,11 @@ class Daemon {
   selector::Policy policy_;
   std::unique_ptr<netlink::Watcher> watcher_;
   netlink::SnapshotPtr links_;
-  l2::Responder responder_;
-  std::map<int, std::unique_ptr<l2::PacketIo>> handles_;       // ifindex -> open link handle
-  std::set<std::pair<int, netlink::MacAddress>> memberships_;  // solicited-node groups joined
-  std::set<BindingKey> bindings_;                              // answered now
-  std::map<BindingKey, std::unique_ptr<boost::asio::steady_timer>> announcements_;
+  AsioClock clock_;
+  l2::PacketIoFactory link_io_;
+  L2Plane plane_;  // handles, responder table, memberships, announcements, conflicts
   std::map<net::IpAddress, std::vector<int>> vip_links_;  // for "VIP has no link" logs
-  std::set<std::pair<net::IpAddress, netlink::MacAddress>> conflicts_logged_;
-  boost::asio::steady_timer refresh_timer_;
-  boost::asio::steady_timer watchdog_timer_;
+  std::unique_ptr<Timer> watchdog_timer_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<LocalDelivery> local_delivery_;
@@ -124,14 +113,7 @@ class Daemon {
   std::string metrics_listen_;
   bool last_reload_success_ = true;
   double last_reload_timestamp_ = 0;
-  std::array<std::uint8_t, 256> reply_buffer_{};
-  struct ConflictSeen {
-    netlink::MacAddress mac{};
-    int ifindex = 0;
-    std::chrono::steady_clock::time_point at;
-  };
-  std::map<net::IpAddress, ConflictSeen> last_conflict_;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  SteadyTime started_;
   bool drained_ = false;
   bool stopped_ = false;
   bool handing_over_ = false;  // shutdown() waits for the failover groups' handover

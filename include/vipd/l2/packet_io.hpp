@@ -18,17 +18,18 @@
 #include <boost/asio/io_context.hpp>
 
 #include "vipd/common/result.hpp"
+#include "vipd/l2/link_io.hpp"
 #include "vipd/netlink/snapshot.hpp"
 
 namespace vipd::l2 {
 
 struct PacketIoState;  // shared with in-flight handlers, so closing mid-dispatch is safe
 
-class PacketIo {  // one per selected link
+class PacketIo final : public LinkIo {  // one per selected link
  public:
   // Called for every frame that passed the filter, on the io_context's thread. The span points into
   // pcap's buffer and is valid only during the call. The handler may destroy this PacketIo.
-  using FrameHandler = std::function<void(int ifindex, std::span<const std::uint8_t> frame)>;
+  using FrameHandler = l2::FrameHandler;
 
   struct Options {
     int snaplen = 256;  // an NS with options is 86 bytes; leaves room for VLAN tags
@@ -52,45 +53,60 @@ class PacketIo {  // one per selected link
   static Result<std::unique_ptr<PacketIo>, std::string> open(boost::asio::io_context& io, int ifindex,
                                                              const std::string& name, FrameHandler on_frame,
                                                              const Options& options);
+  // As above; `on_read_stopped` is posted to the io_context (never called from inside the handle's
+  // own handlers) once reading stops after repeated read errors, unless the handle is closed first.
+  static Result<std::unique_ptr<PacketIo>, std::string> open(boost::asio::io_context& io, int ifindex,
+                                                             const std::string& name, FrameHandler on_frame,
+                                                             std::function<void()> on_read_stopped,
+                                                             const Options& options);
 
   // Sends one complete Ethernet frame (pcap_inject). Called from the frame handler, the frame is
   // copied and queued instead, and the batch's frames go out with one sendmmsg when the handler has
   // seen the whole pcap_dispatch batch (one syscall per batch, not per reply); failures there are
   // logged and counted in Stats::send_errors.
-  Result<void, std::string> send(std::span<const std::uint8_t> frame);
+  Result<void, std::string> send(std::span<const std::uint8_t> frame) override;
 
   // PACKET_ADD_MEMBERSHIP / PACKET_DROP_MEMBERSHIP of a multicast MAC, ref-counted per group: the
   // socket joins on the first join and leaves on the last leave (or, in all-multicast mode, only
   // counts). Leaving a group not joined is an error.
-  Result<void, std::string> join_multicast(const netlink::MacAddress& group);
-  Result<void, std::string> leave_multicast(const netlink::MacAddress& group);
+  Result<void, std::string> join_multicast(const netlink::MacAddress& group) override;
+  Result<void, std::string> leave_multicast(const netlink::MacAddress& group) override;
   // Current reference count of a group (0 = not joined).
   int multicast_refs(const netlink::MacAddress& group) const;
   // True while the handle holds the all-multicast membership (more than allmulti_threshold groups).
   bool all_multicast() const;
 
-  struct Stats {
-    std::uint64_t received = 0;      // frames handed to the handler
-    std::uint64_t sent = 0;          // frames injected
-    std::uint64_t send_errors = 0;   // pcap_inject failures
-    std::uint64_t kernel_drops = 0;  // frames the kernel dropped because the ring was full
-  };
-  Stats stats() const;
+  using Stats = LinkStats;  // sent: frames injected; send_errors: pcap_inject/sendmmsg failures
+  Stats stats() const override;
 
   // False once reading stopped after repeated read errors (e.g. the interface disappeared); the
-  // owner should close and, if the link is still selected, reopen.
-  bool reading() const;
+  // owner should close and, if the link is still selected, reopen (on_read_stopped tells it).
+  bool reading() const override;
 
-  int ifindex() const;
-  const std::string& name() const;
+  int ifindex() const override;
+  const std::string& name() const override;
 
-  ~PacketIo();  // cancels the async wait, leaves the multicast groups, closes the handle
+  ~PacketIo() override;  // cancels the async wait, leaves the multicast groups, closes the handle
   PacketIo(const PacketIo&) = delete;
   PacketIo& operator=(const PacketIo&) = delete;
 
  private:
   explicit PacketIo(std::shared_ptr<PacketIoState> state);
   std::shared_ptr<PacketIoState> state_;
+};
+
+// The real LinkIoFactory: PacketIo handles on one io_context.
+class PacketIoFactory final : public LinkIoFactory {
+ public:
+  explicit PacketIoFactory(boost::asio::io_context& io, PacketIo::Options options = {})
+      : io_(io), options_(options) {}
+  Result<std::unique_ptr<LinkIo>, std::string> open(int ifindex, const std::string& name,
+                                                    FrameHandler on_frame,
+                                                    std::function<void()> on_read_stopped) override;
+
+ private:
+  boost::asio::io_context& io_;
+  PacketIo::Options options_;
 };
 
 }  // namespace vipd::l2
