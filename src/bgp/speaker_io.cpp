@@ -133,7 +133,7 @@ void Speaker::open_listeners() {
   }
 }
 
-void Speaker::accept(std::shared_ptr<tcp::acceptor> acceptor) {
+void Speaker::accept(const std::shared_ptr<tcp::acceptor>& acceptor) {
   acceptor->async_accept(
       [this, acceptor, alive = alive_](const boost::system::error_code& ec, tcp::socket socket) {
         if (!*alive || ec == asio::error::operation_aborted || !acceptor->is_open()) return;

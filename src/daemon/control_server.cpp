@@ -22,7 +22,7 @@
 namespace vipd::daemon {
 
 namespace asio = boost::asio;
-using stream = asio::local::stream_protocol;
+using Stream = asio::local::stream_protocol;
 
 namespace {
 
@@ -37,7 +37,7 @@ void set_cloexec(int fd) {
 
 // Sends a last line without ever waiting: used right before closing a client we give up on, whose
 // socket buffer may be full. Losing the line is acceptable; blocking the loop is not.
-void send_best_effort(stream::socket& socket, const nlohmann::json& response) {
+void send_best_effort(Stream::socket& socket, const nlohmann::json& response) {
   const std::string line = serialize_response(response);
   boost::system::error_code ec;
   socket.non_blocking(true, ec);
@@ -94,7 +94,7 @@ nlohmann::json error_response(std::string_view message) {
 // (bounded in time), repeat until the client closes or breaks a limit.
 class ControlServer::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(ControlServer& server, stream::socket socket)
+  Connection(ControlServer& server, Stream::socket socket)
       : server_(&server), socket_(std::move(socket)), timer_(socket_.get_executor()) {}
 
   void start() { read_next(); }
@@ -106,7 +106,7 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
     server_ = nullptr;
     boost::system::error_code ec;
     timer_.cancel();
-    socket_.shutdown(stream::socket::shutdown_both, ec);
+    socket_.shutdown(Stream::socket::shutdown_both, ec);
     socket_.close(ec);
   }
 
@@ -185,7 +185,7 @@ class ControlServer::Connection : public std::enable_shared_from_this<Connection
   }
 
   ControlServer* server_;
-  stream::socket socket_;
+  Stream::socket socket_;
   asio::steady_timer timer_;
   std::string in_;
   std::string out_;
@@ -197,7 +197,12 @@ ControlServer::ControlServer(asio::io_context& io, ControlOptions options, Handl
     : io_(io), options_(std::move(options)), handler_(std::move(handler)) {}
 
 ControlServer::~ControlServer() {
-  stop();
+  // stop() throws only if Asio fails to cancel a timer, and a destructor must not throw: at teardown
+  // there is nothing better to do than to go on.
+  try {
+    stop();
+  } catch (...) {
+  }
 }
 
 std::size_t ControlServer::client_count() const {
@@ -226,12 +231,12 @@ Result<void, std::string> ControlServer::start() {
       return unexpected("control socket " + path + ": cannot remove stale socket: " + errno_text(errno));
   }
 
-  auto acceptor = std::make_unique<stream::acceptor>(io_);
+  auto acceptor = std::make_unique<Stream::acceptor>(io_);
   boost::system::error_code ec;
-  acceptor->open(stream(), ec);
+  acceptor->open(Stream(), ec);
   if (ec) return unexpected("control socket " + path + ": " + ec.message());
   set_cloexec(acceptor->native_handle());
-  acceptor->bind(stream::endpoint(path), ec);
+  acceptor->bind(Stream::endpoint(path), ec);
   if (ec) return unexpected("control socket " + path + ": bind: " + ec.message());
   // Mode and group before listen(): nobody can connect while the permissions are still the umask's.
   if (::chmod(path.c_str(), static_cast<mode_t>(options_.mode)) != 0) {
@@ -264,7 +269,7 @@ Result<void, std::string> ControlServer::start() {
 }
 
 void ControlServer::accept_next() {
-  acceptor_->async_accept([this, alive = alive_](const boost::system::error_code& ec, stream::socket socket) {
+  acceptor_->async_accept([this, alive = alive_](const boost::system::error_code& ec, Stream::socket socket) {
     if (!*alive) return;  // stopped (or destroyed): `this` must not be touched
     if (ec) {
       // EMFILE and friends: retry a little later instead of spinning on the loop.
@@ -287,7 +292,7 @@ void ControlServer::accept_next() {
   });
 }
 
-void ControlServer::reject(stream::socket socket) {
+void ControlServer::reject(Stream::socket socket) {
   logger()->warn("{} clients connected already, rejecting one more", connections_.size());
   send_best_effort(socket,
                    error_response("too many clients (limit " + std::to_string(options_.max_clients) + ")"));

@@ -26,7 +26,7 @@ namespace vipd::daemon {
 
 namespace {
 
-constexpr int kVersion = 1;
+constexpr int format_version = 1;
 
 std::shared_ptr<spdlog::logger> logger() {
   static auto l = log::get("daemon");
@@ -40,7 +40,7 @@ std::vector<net::IpAddress> sorted_unique(std::vector<net::IpAddress> v) {
 }
 
 bool known_sysctl(std::string_view path) {
-  return std::any_of(std::begin(kLocalDeliverySysctls), std::end(kLocalDeliverySysctls),
+  return std::any_of(std::begin(local_delivery_sysctls), std::end(local_delivery_sysctls),
                      [&](const SysctlSetting& s) { return path == s.path; });
 }
 
@@ -109,8 +109,8 @@ ParsedLocalDeliveryRecord parse_local_delivery_record(std::string_view text, con
   if (doc.is_discarded()) return corrupt("not valid JSON");
   if (!doc.is_object()) return corrupt("expected a JSON object");
   const auto version = doc.find("version");
-  if (version == doc.end() || !version->is_number_integer() || version->get<std::int64_t>() != kVersion)
-    return corrupt("expected \"version\": " + std::to_string(kVersion));
+  if (version == doc.end() || !version->is_number_integer() || version->get<std::int64_t>() != format_version)
+    return corrupt("expected \"version\": " + std::to_string(format_version));
   const auto link = doc.find("link");
   if (link == doc.end() || !link->is_string() || link->get_ref<const std::string&>().empty() ||
       link->get_ref<const std::string&>().size() >= IF_NAMESIZE)
@@ -156,7 +156,7 @@ ParsedLocalDeliveryRecord parse_local_delivery_record(std::string_view text, con
 
 std::string format_local_delivery_record(const LocalDeliveryRecord& record) {
   nlohmann::json doc;
-  doc["version"] = kVersion;
+  doc["version"] = format_version;
   doc["link"] = record.link;
   doc["addresses"] = nlohmann::json::array();
   for (const auto& a : sorted_unique(record.addresses)) doc["addresses"].push_back(a.to_string());
@@ -295,7 +295,7 @@ Result<void, std::string> LocalDelivery::enable_sysctls() {
   // Originals from the record win: after a crash the running values are vipd's own.
   const auto recorded = record_.sysctls;
   std::vector<std::pair<std::string, std::string>> to_set;
-  for (const auto& s : kLocalDeliverySysctls) {
+  for (const auto& s : local_delivery_sysctls) {
     if (recorded.count(s.path) != 0) {
       to_set.emplace_back(s.path, s.value);
       continue;
@@ -313,10 +313,13 @@ Result<void, std::string> LocalDelivery::enable_sysctls() {
   if (auto saved = save(); !saved) return unexpected("local delivery: " + saved.error());
   for (const auto& [sysctl, value] : to_set) {
     const std::string file = sysctl_root_ + "/" + sysctl;
-    if (auto written = write_sysctl(file, value); !written)
-      return unexpected("local delivery: cannot set " + sysctl_name(sysctl) + "=" + value + ": " +
-                        written.error() + " (needs CAP_NET_ADMIN and a writable " + file +
-                        "; under systemd see ReadWritePaths= in vipd.service)");
+    if (auto written = write_sysctl(file, value); !written) {
+      std::string message = "local delivery: cannot set " + sysctl_name(sysctl);
+      message.append("=").append(value).append(": ").append(written.error());
+      message.append(" (needs CAP_NET_ADMIN and a writable ").append(file);
+      message.append("; under systemd see ReadWritePaths= in vipd.service)");
+      return unexpected(std::move(message));
+    }
     logger()->info(
         "local delivery: set {}={} (was {}) so the kernel does not answer ARP for VIPs on {} from other "
         "links; "
@@ -329,7 +332,7 @@ Result<void, std::string> LocalDelivery::enable_sysctls() {
 void LocalDelivery::restore_sysctls() {
   if (record_.sysctls.empty()) return;
   auto wanted_of = [](const std::string& p) -> std::string {
-    for (const auto& s : kLocalDeliverySysctls)
+    for (const auto& s : local_delivery_sysctls)
       if (p == s.path) return s.value;
     return {};
   };

@@ -9,7 +9,9 @@
 #include "vipd/daemon/explain_command.hpp"
 #include "vipd/daemon/version.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"vipd: answers ARP/NDP for virtual IPs only on the links it is allowed to"};
   app.footer(R"(Examples:
   vipd --check --config /etc/vipd/vipd.yaml         validate, print pools, services and their VIPs
@@ -57,4 +59,17 @@ SIGTERM/SIGINT release every VIP and exit.)");
 
   vipd::daemon::DaemonOptions options{config_files, state_dir, log_level};
   return vipd::daemon::run_daemon(options);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The commands report their errors themselves; an exception reaching here is a bug, reported as
+  // one line and exit status 1 rather than std::terminate's abort.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "vipd: fatal: " << e.what() << '\n';
+    return 1;
+  }
 }

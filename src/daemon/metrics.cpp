@@ -203,9 +203,9 @@ std::string render_snapshot(const MetricsSnapshot& snapshot) {
 // Shared between the scrape threads and the io_context thread. Outlives Metrics while a posted
 // provider call is pending, which then finds `stopped` and does nothing.
 struct Metrics::Core : std::enable_shared_from_this<Metrics::Core> {
-  Core(boost::asio::io_context& io_, std::function<MetricsSnapshot()> provider_,
-       std::chrono::milliseconds timeout_)
-      : io(io_), provider(std::move(provider_)), timeout(timeout_) {}
+  Core(boost::asio::io_context& io_ctx, std::function<MetricsSnapshot()> snapshot_provider,
+       std::chrono::milliseconds provider_timeout)
+      : io(io_ctx), provider(std::move(snapshot_provider)), timeout(provider_timeout) {}
 
   // Runs on the io_context thread.
   void run_provider() {

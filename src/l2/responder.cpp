@@ -255,6 +255,7 @@ Outcome Responder::conflict(LinkState& link, std::int32_t binding, const netlink
   return o;
 }
 
+// NOLINTNEXTLINE(bugprone-exception-escape): `parsed.value()` is read only after the ok() check
 Outcome Responder::handle(int ifindex, std::span<const std::uint8_t> frame,
                           std::span<std::uint8_t> reply) noexcept {
   LinkState* link = find_link(ifindex);

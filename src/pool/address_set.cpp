@@ -9,14 +9,14 @@ namespace {
 using net::Family;
 using net::Uint128;
 
-constexpr Uint128 kMax128 = ~Uint128{0};
+constexpr Uint128 max_u128 = ~Uint128{0};
 
 Uint128 family_max(Family f) {
-  return f == Family::v4 ? Uint128{0xffffffffU} : kMax128;
+  return f == Family::v4 ? Uint128{0xffffffffU} : max_u128;
 }
 
 Uint128 saturating_add(Uint128 a, Uint128 b) {
-  return a > kMax128 - b ? kMax128 : a + b;
+  return a > max_u128 - b ? max_u128 : a + b;
 }
 
 // Usable IPv4 values in [0, n) when .0 and .255 are excluded: each full /24 block gives 254, and a
@@ -29,7 +29,7 @@ Uint128 usable_below(Uint128 n) {
 Uint128 interval_size(const AddressSet::Interval& iv, bool avoid_buggy) {
   if (avoid_buggy && iv.family == Family::v4) return usable_below(iv.last + 1) - usable_below(iv.first);
   const Uint128 d = iv.last - iv.first;
-  return d == kMax128 ? d : d + 1;  // ::/0 saturates
+  return d == max_u128 ? d : d + 1;  // ::/0 saturates
 }
 
 // Lowest value >= v that is not x.x.x.0 / x.x.x.255 (may exceed the interval; the caller checks).

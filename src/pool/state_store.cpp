@@ -15,7 +15,7 @@ namespace vipd::pool {
 
 namespace {
 
-constexpr int kVersion = 1;
+constexpr int format_version = 1;
 
 std::string errno_text(int err) {
   return std::strerror(err);
@@ -35,8 +35,8 @@ StateStore::Loaded parse_state(std::string_view text, const std::string& origin)
   if (doc.is_discarded()) return corrupt("not valid JSON");
   if (!doc.is_object()) return corrupt("expected a JSON object");
   const auto version = doc.find("version");
-  if (version == doc.end() || !version->is_number_integer() || version->get<std::int64_t>() != kVersion)
-    return corrupt("expected \"version\": " + std::to_string(kVersion));
+  if (version == doc.end() || !version->is_number_integer() || version->get<std::int64_t>() != format_version)
+    return corrupt("expected \"version\": " + std::to_string(format_version));
   const auto allocations = doc.find("allocations");
   if (allocations == doc.end() || !allocations->is_object())
     return corrupt("expected an \"allocations\" object");
@@ -48,8 +48,10 @@ StateStore::Loaded parse_state(std::string_view text, const std::string& origin)
       // Quote a string value (shortened); name only the type of anything else (it may be huge).
       std::string shown = value.is_string() ? "\"" + value.get_ref<const std::string&>().substr(0, 64) + "\""
                                             : std::string("a JSON ") + value.type_name();
-      out.warnings.push_back("state file " + origin + ": entry \"" + name.substr(0, 64) + "\": " + shown +
-                             " is not a service name and an IP address; entry dropped");
+      std::string warning = "state file " + origin;
+      warning.append(": entry \"").append(name.substr(0, 64)).append("\": ").append(shown);
+      warning.append(" is not a service name and an IP address; entry dropped");
+      out.warnings.push_back(std::move(warning));
       continue;
     }
     out.state.allocations.emplace(name, *a);
@@ -59,7 +61,7 @@ StateStore::Loaded parse_state(std::string_view text, const std::string& origin)
 
 std::string format_state(const State& state) {
   nlohmann::json doc;
-  doc["version"] = kVersion;
+  doc["version"] = format_version;
   doc["allocations"] = nlohmann::json::object();
   for (const auto& [name, a] : state.allocations) doc["allocations"][name] = a.to_string();
   // Non-UTF-8 service names are replaced rather than thrown on: names come from YAML, which is UTF-8.

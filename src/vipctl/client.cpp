@@ -13,7 +13,7 @@ namespace vipd::vipctl {
 namespace {
 
 // Larger responses than this are a broken daemon, not a status worth printing.
-constexpr std::size_t max_response_bytes = 64 * 1024 * 1024;
+constexpr std::size_t max_response_bytes = std::size_t{64} * 1024 * 1024;
 
 class Fd {
  public:

@@ -123,6 +123,7 @@ std::string render_object_table(const json& array) {
   std::vector<std::string> headers;
   std::vector<bool> right(keys.size(), true);
   std::vector<std::vector<std::string>> rows;
+  headers.reserve(keys.size());
   for (const auto& key : keys) headers.push_back(header_for(key));
   for (const auto& item : array) {
     std::vector<std::string> row;

@@ -48,7 +48,7 @@ class Speaker {
  private:
   void push_routes();
   void open_listeners();
-  void accept(std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor);
+  void accept(const std::shared_ptr<boost::asio::ip::tcp::acceptor>& acceptor);
   std::shared_ptr<Session> make_session(const config::Peer& peer);
 
   boost::asio::io_context& io_;

@@ -55,7 +55,7 @@ class IpAddress {
 
   friend bool operator==(const IpAddress&, const IpAddress&) = default;
   friend std::strong_ordering operator<=>(const IpAddress& a, const IpAddress& b) noexcept {
-    if (auto c = a.family_ <=> b.family_; c != 0) return c;
+    if (auto c = a.family_ <=> b.family_; std::is_neq(c)) return c;
     return a.bytes_ <=> b.bytes_;
   }
 

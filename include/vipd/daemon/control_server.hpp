@@ -24,8 +24,8 @@ namespace vipd::daemon {
 struct ControlOptions {
   std::string path = "/run/vipd/vipd.sock";
   unsigned mode = 0660;
-  std::string group = "vipd";                       // applied if the group exists, else skipped
-  std::size_t max_request_bytes = 64 * 1024;        // longer line -> error response, connection closed
+  std::string group = "vipd";                              // applied if the group exists, else skipped
+  std::size_t max_request_bytes = std::size_t{64} * 1024;  // longer line -> error response, connection closed
   std::chrono::milliseconds request_timeout{5000};  // no full line (or response not taken) in time -> closed
   std::size_t max_clients = 32;                     // more -> accepted, answered with an error, closed
 };

@@ -43,7 +43,7 @@ struct SysctlSetting {
 };
 // arp_ignore=1: answer ARP only for addresses on the receiving link (not for VIPs on lo);
 // arp_announce=2: never use a lo address as ARP sender on another link.
-inline constexpr SysctlSetting kLocalDeliverySysctls[] = {
+inline constexpr SysctlSetting local_delivery_sysctls[] = {
     {"net/ipv4/conf/all/arp_ignore", "1"},
     {"net/ipv4/conf/all/arp_announce", "2"},
 };
@@ -71,7 +71,7 @@ struct ParsedLocalDeliveryRecord {
   std::vector<std::string> warnings;  // corrupt file or entries: dropped, named here
 };
 // Never throws. A corrupt file yields an empty record and one warning naming `origin`; a bad
-// address or sysctl entry is dropped with a warning (sysctl paths outside kLocalDeliverySysctls too:
+// address or sysctl entry is dropped with a warning (sysctl paths outside local_delivery_sysctls too:
 // the file must not make vipd write arbitrary kernel settings).
 ParsedLocalDeliveryRecord parse_local_delivery_record(std::string_view text, const std::string& origin);
 std::string format_local_delivery_record(const LocalDeliveryRecord& record);  // JSON, trailing newline

@@ -91,6 +91,7 @@ class Responder {
   void set_bindings(const std::vector<Binding>& bindings);
 
   // Decides on one received frame; writes the reply (if any) to `reply`.
+  // NOLINTNEXTLINE(bugprone-exception-escape): Result::value() is read only after the ok() check
   Outcome handle(int ifindex, std::span<const std::uint8_t> frame, std::span<std::uint8_t> reply) noexcept;
 
   std::span<const Binding> bindings() const noexcept { return bindings_; }
