@@ -70,7 +70,7 @@ std::optional<Duration> parse_duration(std::string_view text) {
       unit_us = 60LL * 1000 * 1000;
       ++i;
     } else if (i < text.size() && text[i] == 's') {
-      unit_us = 1000 * 1000;
+      unit_us = 1000LL * 1000;
       ++i;
     } else {
       return std::nullopt;

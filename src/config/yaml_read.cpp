@@ -167,7 +167,7 @@ Map DocParser::map(const Val& v, std::initializer_list<std::string_view> known, 
       error(kat, v.path, "a key must be a plain string, got " + describe(k));
       continue;
     }
-    const std::string key = k.Scalar();
+    const std::string& key = k.Scalar();
     if (!seen.insert(key).second) {
       error(kat, v.path, "duplicate key " + quote(key));
       continue;

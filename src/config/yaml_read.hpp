@@ -56,7 +56,7 @@ struct PositionMap {
 };
 
 // A value in the tree with where it is and its key path.
-struct Val {
+struct Val {  // NOLINT(bugprone-exception-escape): yaml-cpp may throw; the loader catches it
   YAML::Node node;
   SourceLocation where;
   std::string path;

@@ -26,11 +26,11 @@ namespace {
 
 // Only what the responder consumes reaches user space: ARP, and ICMPv6 NS (135) / NA (136) without
 // extension headers (NDP messages never carry them in practice; the codec rejects the rest anyway).
-constexpr const char* kFilter = "arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136))";
-constexpr int kBatch = 64;
+constexpr const char* bpf_filter = "arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136))";
+constexpr int batch_size = 64;
 // Read errors in a row (no frame in between) before we stop reading: libpcap reports a link going
 // down once and then works again, a vanished link keeps failing.
-constexpr int kMaxConsecutiveErrors = 3;
+constexpr int max_consecutive_errors = 3;
 
 std::uint64_t group_key(const netlink::MacAddress& mac) {
   std::uint64_t key = 0;
@@ -75,7 +75,7 @@ struct PacketIoState {
   std::shared_ptr<spdlog::logger> log;
 
   bool closed = false;  // the owning PacketIo is gone; finish the current batch silently
-  bool reading = true;  // false after kMaxConsecutiveErrors read errors
+  bool reading = true;  // false after max_consecutive_errors read errors
   int consecutive_errors = 0;
   std::unordered_map<std::uint64_t, int> groups;  // multicast MAC -> references
   bool allmulti = false;                          // one PACKET_MR_ALLMULTI membership stands for all groups
@@ -87,9 +87,9 @@ struct PacketIoState {
   // out with one sendmmsg after the batch instead of one pcap_inject syscall each.
   bool dispatching = false;
   std::size_t queued = 0;
-  std::array<std::array<std::uint8_t, l2::max_frame_size>, kBatch> out{};
-  std::array<iovec, kBatch> iov{};
-  std::array<mmsghdr, kBatch> msgs{};
+  std::array<std::array<std::uint8_t, l2::max_frame_size>, batch_size> out{};
+  std::array<iovec, batch_size> iov{};
+  std::array<mmsghdr, batch_size> msgs{};
 };
 
 namespace {
@@ -160,13 +160,13 @@ void on_packet(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
   }
 }
 
-// Drains the ring in batches of kBatch, then either re-arms the wait (ring empty) or posts itself
+// Drains the ring in batches of batch_size, then either re-arms the wait (ring empty) or posts itself
 // (still busy after max_batches_per_turn) so one busy link cannot starve the rest of the loop. The
 // descriptor is edge-triggered inside Asio, so the wait is re-armed only once the ring is empty.
 void drain(const std::shared_ptr<PacketIoState>& state) {
   for (int batch = 0; batch < state->options.max_batches_per_turn; ++batch) {
     state->dispatching = true;
-    const int n = pcap_dispatch(state->pcap, kBatch, &on_packet, reinterpret_cast<u_char*>(state.get()));
+    const int n = pcap_dispatch(state->pcap, batch_size, &on_packet, reinterpret_cast<u_char*>(state.get()));
     state->dispatching = false;
     // Replies queued before a handler closed the handle still go out: the socket lives until we return.
     if (state->queued > 0) flush(*state);
@@ -181,7 +181,7 @@ void drain(const std::shared_ptr<PacketIoState>& state) {
     }
     if (n == PCAP_ERROR_BREAK) continue;
     ++state->consecutive_errors;
-    if (state->consecutive_errors >= kMaxConsecutiveErrors) {
+    if (state->consecutive_errors >= max_consecutive_errors) {
       stop_reading(state);
       state->log->error("{} (ifindex {}): read failed {} times in a row, stopped reading: {}", state->name,
                         state->ifindex, state->consecutive_errors, pcap_geterr(state->pcap));
@@ -343,7 +343,7 @@ Result<std::unique_ptr<PacketIo>, std::string> PacketIo::open(boost::asio::io_co
     state->log->debug("{} (ifindex {}): PACKET_IGNORE_OUTGOING: {}", name, ifindex, std::strerror(errno));
 
   bpf_program program{};
-  if (pcap_compile(p, &program, kFilter, 1, PCAP_NETMASK_UNKNOWN) != 0)
+  if (pcap_compile(p, &program, bpf_filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
     return unexpected(pcap_error(*state, "pcap_compile", pcap_geterr(p)));
   const int filtered = pcap_setfilter(p, &program);
   pcap_freecode(&program);
@@ -472,7 +472,7 @@ Result<std::unique_ptr<LinkIo>, std::string> PacketIoFactory::open(int ifindex, 
                                                                    FrameHandler on_frame,
                                                                    std::function<void()> on_read_stopped) {
   auto opened = PacketIo::open(io_, ifindex, name, std::move(on_frame), std::move(on_read_stopped), options_);
-  if (!opened) return unexpected(std::move(opened.error()));
+  if (!opened) return unexpected(opened.error());
   return std::unique_ptr<LinkIo>(std::move(*opened));
 }
 

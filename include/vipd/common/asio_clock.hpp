@@ -22,8 +22,9 @@ class AsioClock final : public Clock {
    public:
     explicit AsioTimer(boost::asio::io_context& io) : timer_(io) {}
     ~AsioTimer() override {
-      *alive_ = false;
-      timer_.cancel();
+      *alive_ = false;  // a queued expiry sees it and does nothing; cancelling is then only tidying
+      boost::system::error_code ignored;
+      timer_.cancel(ignored);
     }
     AsioTimer(const AsioTimer&) = delete;
     AsioTimer& operator=(const AsioTimer&) = delete;
