@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "vipd/common/asio_clock.hpp"
 #include "vipd/common/log.hpp"
 
 namespace vipd::bgp {
@@ -181,8 +182,8 @@ bool apply_ttl_policy(int fd, const config::Peer& peer) {
 // One TCP connection with its write queue. Handlers hold it by shared_ptr and compare it with
 // Session::conn_ so a late completion of a replaced connection never reaches the Fsm.
 struct Session::Connection {
-  explicit Connection(asio::io_context& io) : socket(io), linger(io) {}
-  explicit Connection(tcp::socket s) : socket(std::move(s)), linger(socket.get_executor()) {}
+  Connection(asio::io_context& io, Clock& clock) : socket(io), linger(clock.make_timer()) {}
+  Connection(tcp::socket s, Clock& clock) : socket(std::move(s)), linger(clock.make_timer()) {}
   tcp::socket socket;
   std::deque<Bytes> out;
   bool writing = false;
@@ -191,27 +192,30 @@ struct Session::Connection {
   bool locally_initiated = true;
   std::vector<std::uint8_t> in;
   std::array<std::uint8_t, 16384> chunk{};
-  asio::steady_timer linger;
+  std::unique_ptr<vipd::Timer> linger;
   std::function<void()> on_closed;
 };
 
 std::shared_ptr<Session> Session::create(asio::io_context& io, config::Peer peer, std::uint64_t seed) {
-  return std::shared_ptr<Session>(new Session(io, std::move(peer), seed));
+  return std::shared_ptr<Session>(new Session(io, std::move(peer), seed, nullptr));
 }
 
-Session::Session(asio::io_context& io, config::Peer peer, std::uint64_t seed)
+std::shared_ptr<Session> Session::create(asio::io_context& io, config::Peer peer, std::uint64_t seed,
+                                         Clock& clock) {
+  return std::shared_ptr<Session>(new Session(io, std::move(peer), seed, &clock));
+}
+
+Session::Session(asio::io_context& io, config::Peer peer, std::uint64_t seed, Clock* clock)
     : io_(io),
+      own_clock_(clock == nullptr ? std::make_unique<AsioClock>(io) : nullptr),
+      clock_(clock == nullptr ? *own_clock_ : *clock),
       peer_(std::move(peer)),
       seed_(seed),
       prefix_(fmt::format("[bgp {} AS{}]", peer_.peer_address.to_string(), peer_.peer_asn)),
-      timers_{asio::steady_timer(io), asio::steady_timer(io), asio::steady_timer(io)},
-      start_retry_(io) {}
+      timers_{clock_.make_timer(), clock_.make_timer(), clock_.make_timer()},
+      start_retry_(clock_.make_timer()) {}
 
 Session::~Session() = default;
-
-asio::steady_timer& Session::timer(Timer t) {
-  return timers_[static_cast<std::size_t>(t)];
-}
 
 void Session::start() {
   stopped_ = false;
@@ -223,10 +227,7 @@ void Session::try_start() {
   auto id = pick_router_id(peer_);
   if (!id || *id == 0) {
     log::get("bgp")->warn("{} no IPv4 address for a router id yet, retrying in 1s", prefix_);
-    start_retry_.expires_after(std::chrono::seconds(1));
-    start_retry_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      if (!ec) self->try_start();
-    });
+    start_retry_->start(std::chrono::seconds(1), [self = shared_from_this()] { self->try_start(); });
     return;
   }
   router_id_ = *id;
@@ -244,7 +245,7 @@ void Session::try_start() {
                         std::chrono::duration_cast<std::chrono::seconds>(peer_.hold_time).count(),
                         peer_.passive ? ", passive" : "", peer_.password.empty() ? "" : ", md5",
                         peer_.gtsm ? ", gtsm" : "");
-  apply(fsm_->handle(Event::manual_start, std::chrono::steady_clock::now()));
+  apply(fsm_->handle(Event::manual_start, clock_.now()));
 }
 
 void Session::apply(Actions actions) {
@@ -253,19 +254,11 @@ void Session::apply(Actions actions) {
       count_notification(s->bytes, notifications_sent_);
       send(std::move(s->bytes));
     } else if (auto* st = std::get_if<StartTimer>(&action)) {
-      const auto i = static_cast<std::size_t>(st->timer);
-      const auto generation = ++timer_generation_[i];
-      auto& t = timers_[i];
-      t.expires_after(st->after);
-      t.async_wait(
-          [self = shared_from_this(), which = st->timer, generation](const boost::system::error_code&) {
-            // A cancelled or re-armed timer has a newer generation: its completion is stale.
-            if (self->timer_generation_[static_cast<std::size_t>(which)] == generation) self->on_timer(which);
-          });
+      // start() replaces a pending expiry; a cancelled or re-armed expiry never runs (clock.hpp).
+      timers_[static_cast<std::size_t>(st->timer)]->start(
+          st->after, [self = shared_from_this(), which = st->timer] { self->on_timer(which); });
     } else if (auto* sp = std::get_if<StopTimer>(&action)) {
-      const auto i = static_cast<std::size_t>(sp->timer);
-      ++timer_generation_[i];
-      timers_[i].cancel();
+      timers_[static_cast<std::size_t>(sp->timer)]->cancel();
     } else if (std::holds_alternative<ConnectTcp>(action)) {
       connect();
     } else if (std::holds_alternative<CloseTcp>(action)) {
@@ -296,13 +289,13 @@ void Session::on_timer(Timer t) {
                                             : Event::keepalive_timer_expired;
   if (t == Timer::hold && fsm_->state() != State::idle)
     log::get("bgp")->warn("{} hold timer expired", prefix_);
-  apply(fsm_->handle(e, std::chrono::steady_clock::now()));
+  apply(fsm_->handle(e, clock_.now()));
 }
 
 void Session::connect() {
   if (stopped_) return;
   if (conn_) close_connection();
-  auto conn = std::make_shared<Connection>(io_);
+  auto conn = std::make_shared<Connection>(io_, clock_);
   conn_ = conn;
   auto fail = [this](const char* what, const boost::system::error_code& ec) {
     last_error_ = fmt::format("{}: {}", what, ec.message());
@@ -310,7 +303,7 @@ void Session::connect() {
     // Completes on the loop so the Fsm never sees an event while it is emitting actions.
     asio::post(io_, [self = shared_from_this(), c = conn_] {
       if (self->conn_ == c && self->fsm_)
-        self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
+        self->apply(self->fsm_->handle(Event::tcp_failed, self->clock_.now()));
     });
   };
   boost::system::error_code ec;
@@ -335,7 +328,7 @@ void Session::connect() {
         if (error) {
           log::get("bgp")->debug("{} connect failed: {}", self->prefix_, error.message());
           self->last_error_ = "connect: " + error.message();
-          self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
+          self->apply(self->fsm_->handle(Event::tcp_failed, self->clock_.now()));
           return;
         }
         self->begin_connection(conn, true);
@@ -344,7 +337,7 @@ void Session::connect() {
 
 void Session::begin_connection(std::shared_ptr<Connection> conn, bool locally_initiated) {
   conn->locally_initiated = locally_initiated;
-  apply(fsm_->handle(Event::tcp_connected, std::chrono::steady_clock::now()));
+  apply(fsm_->handle(Event::tcp_connected, clock_.now()));
   if (conn_ == conn) read(conn);
 }
 
@@ -360,8 +353,8 @@ bool Session::adopt(tcp::socket socket) {
       connection_to_keep(router_id_, fsm_->negotiated()->peer_router_id) ==
           bgp::Connection::remotely_initiated) {
     log::get("bgp")->info("{} connection collision: keeping the peer's connection", prefix_);
-    apply(fsm_->handle(Event::open_collision_dump, std::chrono::steady_clock::now()));
-    apply(fsm_->handle(Event::manual_start, std::chrono::steady_clock::now()));
+    apply(fsm_->handle(Event::open_collision_dump, clock_.now()));
+    apply(fsm_->handle(Event::manual_start, clock_.now()));
     take = true;
   }
   if (!take) {
@@ -379,7 +372,7 @@ bool Session::adopt(tcp::socket socket) {
   }
   if (conn_) close_connection();
   socket.set_option(tcp::no_delay(true), ec);
-  auto conn = std::make_shared<Connection>(std::move(socket));
+  auto conn = std::make_shared<Connection>(std::move(socket), clock_);
   conn_ = conn;
   log::get("bgp")->debug("{} accepted incoming connection", prefix_);
   begin_connection(conn, false);
@@ -393,7 +386,7 @@ void Session::read(std::shared_ptr<Connection> conn) {
         if (self->conn_ != conn || !self->fsm_) return;
         if (ec) {
           self->last_error_ = ec == asio::error::eof ? "peer closed the connection" : "read: " + ec.message();
-          self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
+          self->apply(self->fsm_->handle(Event::tcp_failed, self->clock_.now()));
           return;
         }
         conn->in.insert(conn->in.end(), conn->chunk.begin(), conn->chunk.begin() + n);
@@ -409,13 +402,13 @@ void Session::on_bytes(const std::shared_ptr<Connection>& conn) {
     auto frame = next_frame(rest);
     if (!frame) {
       // A bad header: the Fsm decodes it again and answers with the error's NOTIFICATION.
-      apply(fsm_->receive(rest.first(std::min(rest.size(), header_size)), std::chrono::steady_clock::now()));
+      apply(fsm_->receive(rest.first(std::min(rest.size(), header_size)), clock_.now()));
       return;
     }
     if (!*frame) break;
     const std::size_t size = (*frame)->message.size();
     count_notification((*frame)->message, notifications_received_);
-    apply(fsm_->receive((*frame)->message, std::chrono::steady_clock::now()));
+    apply(fsm_->receive((*frame)->message, clock_.now()));
     offset += size;
   }
   if (conn_ == conn) conn->in.erase(conn->in.begin(), conn->in.begin() + static_cast<std::ptrdiff_t>(offset));
@@ -437,23 +430,22 @@ void Session::write(std::shared_ptr<Connection> conn) {
     return;
   }
   conn->writing = true;
-  asio::async_write(
-      conn->socket, asio::buffer(conn->out.front()),
-      [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t) {
-        if (conn->closed) return;
-        conn->out.pop_front();
-        if (ec) {
-          conn->writing = false;
-          conn->out.clear();
-          if (conn->closing) return self->finish_close(conn);
-          if (self->conn_ == conn && self->fsm_) {
-            self->last_error_ = "write: " + ec.message();
-            self->apply(self->fsm_->handle(Event::tcp_failed, std::chrono::steady_clock::now()));
-          }
-          return;
-        }
-        self->write(conn);
-      });
+  asio::async_write(conn->socket, asio::buffer(conn->out.front()),
+                    [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t) {
+                      if (conn->closed) return;
+                      conn->out.pop_front();
+                      if (ec) {
+                        conn->writing = false;
+                        conn->out.clear();
+                        if (conn->closing) return self->finish_close(conn);
+                        if (self->conn_ == conn && self->fsm_) {
+                          self->last_error_ = "write: " + ec.message();
+                          self->apply(self->fsm_->handle(Event::tcp_failed, self->clock_.now()));
+                        }
+                        return;
+                      }
+                      self->write(conn);
+                    });
 }
 
 void Session::close_connection() {
@@ -464,17 +456,14 @@ void Session::close_connection() {
   last_closed_ = conn;
   if (!conn->writing) return finish_close(conn);
   // Let the queued NOTIFICATION reach the peer, but never wait on a stuck peer for long.
-  conn->linger.expires_after(close_linger);
-  conn->linger.async_wait([self = shared_from_this(), conn](const boost::system::error_code& ec) {
-    if (!ec) self->finish_close(conn);
-  });
+  conn->linger->start(close_linger, [self = shared_from_this(), conn] { self->finish_close(conn); });
 }
 
 void Session::finish_close(const std::shared_ptr<Connection>& conn) {
   if (conn->closed) return;
   conn->closed = true;
   boost::system::error_code ec;
-  conn->linger.cancel();
+  conn->linger->cancel();
   conn->socket.shutdown(tcp::socket::shutdown_both, ec);
   conn->socket.close(ec);
   if (auto done = std::move(conn->on_closed)) asio::post(io_, std::move(done));
@@ -482,7 +471,7 @@ void Session::finish_close(const std::shared_ptr<Connection>& conn) {
 
 void Session::session_up(const Negotiated& params) {
   negotiated_ = params;
-  up_since_ = std::chrono::steady_clock::now();
+  up_since_ = clock_.now();
   last_error_.clear();
   next_hop_v4_.reset();
   next_hop_v6_.reset();
@@ -575,13 +564,10 @@ void Session::set_routes(RouteTable routes) {
 
 void Session::stop(std::string_view message, std::function<void()> done) {
   stopped_ = true;
-  start_retry_.cancel();
-  if (fsm_) apply(fsm_->stop(message, std::chrono::steady_clock::now()));
+  start_retry_->cancel();
+  if (fsm_) apply(fsm_->stop(message, clock_.now()));
   if (conn_) close_connection();
-  for (std::size_t i = 0; i < timers_.size(); ++i) {
-    ++timer_generation_[i];
-    timers_[i].cancel();
-  }
+  for (auto& t : timers_) t->cancel();
   auto closing = last_closed_.lock();
   if (closing && !closing->closed && done) {
     closing->on_closed = std::move(done);
@@ -592,11 +578,8 @@ void Session::stop(std::string_view message, std::function<void()> done) {
 
 void Session::abort() {
   stopped_ = true;
-  start_retry_.cancel();
-  for (std::size_t i = 0; i < timers_.size(); ++i) {
-    ++timer_generation_[i];
-    timers_[i].cancel();
-  }
+  start_retry_->cancel();
+  for (auto& t : timers_) t->cancel();
   if (conn_) {
     auto conn = std::move(conn_);
     finish_close(conn);
@@ -609,9 +592,7 @@ PeerStatus Session::status() const {
   s.peer = peer_.name;
   s.state = fsm_ ? std::string(to_string(fsm_->state())) : "Idle";
   if (fsm_ && fsm_->state() == State::established)
-    s.uptime_seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - up_since_)
-            .count();
+    s.uptime_seconds = std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - up_since_).count();
   s.prefixes_sent = sent_.size();
   s.updates_sent = updates_sent_;
   s.notifications_sent = notifications_sent_;

@@ -1,4 +1,4 @@
-// VrrpGroup: carries out the VrrpFsm's actions with a raw IP socket (protocol 112) and steady_timers.
+// VrrpGroup: carries out the VrrpFsm's actions with a raw IP socket (protocol 112) and a Clock's timers.
 // See vrrp_group.hpp for the socket options and the ownership contract.
 
 #include <arpa/inet.h>
@@ -19,8 +19,8 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
+#include "vipd/common/asio_clock.hpp"
 #include "vipd/common/log.hpp"
 #include "vipd/failover/vrrp_codec.hpp"
 #include "vipd/failover/vrrp_fsm.hpp"
@@ -107,20 +107,23 @@ Result<VrrpConfig, std::string> make_config(const GroupSettings& s, const net::I
 }  // namespace
 
 struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
-  Impl(boost::asio::io_context& io_context, GroupSettings s, std::function<void(bool)> callback)
+  Impl(boost::asio::io_context& io_context, GroupSettings s, std::function<void(bool)> callback, Clock* c)
       : io(io_context),
+        own_clock(c == nullptr ? std::make_unique<AsioClock>(io_context) : nullptr),
+        clock(c == nullptr ? *own_clock : *c),
         settings(std::move(s)),
         on_ownership(std::move(callback)),
         log(vipd::log::get("failover")),
         prefix("[failover " + settings.name + " vrid " + std::to_string(settings.vrid) +
                (settings.family == net::Family::v6 ? " v6" : "") + "]"),
         descriptor(io_context),
-        timers{{boost::asio::steady_timer(io_context), boost::asio::steady_timer(io_context),
-                boost::asio::steady_timer(io_context), boost::asio::steady_timer(io_context)}} {}
+        timers{{clock.make_timer(), clock.make_timer(), clock.make_timer(), clock.make_timer()}} {}
 
   ~Impl() { close(); }
 
   boost::asio::io_context& io;
+  std::unique_ptr<Clock> own_clock;  // an AsioClock when no clock was given
+  Clock& clock;
   GroupSettings settings;
   std::function<void(bool)> on_ownership;
   std::shared_ptr<spdlog::logger> log;
@@ -131,7 +134,7 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
   bool link_usable = true;  // as last reported, also before start()
   std::optional<net::IpAddress> pending_primary;
   boost::asio::posix::stream_descriptor descriptor;
-  std::array<boost::asio::steady_timer, timer_kind_count> timers;
+  std::array<std::unique_ptr<Timer>, timer_kind_count> timers;
   bool owned = false;
   std::optional<TimePoint> last_announce;
   std::function<void()> shutdown_done;
@@ -146,7 +149,7 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
   net::IpAddress primary() const { return fsm->config().primary_address; }
 
   void close() {
-    for (auto& t : timers) t.cancel();
+    for (auto& t : timers) t->cancel();
     if (descriptor.is_open()) {
       boost::system::error_code ignored;
       descriptor.cancel(ignored);
@@ -316,7 +319,7 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
       }
       if (received.advert.vrid == fsm->config().vrid && received.source != primary()) {
         ++adverts_received;
-        last_advert = std::chrono::steady_clock::now();
+        last_advert = clock.now();
       }
       dispatch(AdvertReceived::from(received));
     }
@@ -380,19 +383,16 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
 
   void dispatch(const Event& event) {
     if (!fsm) return;
-    const TimePoint now = std::chrono::steady_clock::now();
+    const TimePoint now = clock.now();
     execute(fsm->handle(event, now), now);
     if (shutdown_done && fsm->state() == State::initialize) finish_shutdown();
   }
 
   void arm_timer(TimerKind kind, TimePoint deadline) {
-    auto& timer = timers[static_cast<std::size_t>(kind)];
-    timer.expires_at(deadline);  // cancels the previous wait of this kind
-    timer.async_wait([weak = weak_from_this(), kind](const boost::system::error_code& ec) {
-      auto self = weak.lock();
-      if (!self || ec) return;
+    // Replaces the previous expiry of this kind; a cancelled one never runs (clock.hpp).
+    timers[static_cast<std::size_t>(kind)]->start(deadline - clock.now(), [weak = weak_from_this(), kind] {
       // The FSM drops the expiry if the timer was re-armed or stopped since (stale).
-      self->dispatch(expiry_event(kind));
+      if (auto self = weak.lock()) self->dispatch(expiry_event(kind));
     });
   }
 
@@ -424,7 +424,7 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
             } else if constexpr (std::is_same_v<A, StartTimer>) {
               arm_timer(a.kind, now + a.duration);
             } else if constexpr (std::is_same_v<A, StopTimer>) {
-              timers[static_cast<std::size_t>(a.kind)].cancel();
+              timers[static_cast<std::size_t>(a.kind)]->cancel();
             } else if constexpr (std::is_same_v<A, BecomeMaster>) {
               // done above
             } else if constexpr (std::is_same_v<A, Reannounce>) {
@@ -466,7 +466,11 @@ struct VrrpGroup::Impl : std::enable_shared_from_this<VrrpGroup::Impl> {
 
 VrrpGroup::VrrpGroup(boost::asio::io_context& io, GroupSettings settings,
                      std::function<void(bool owned)> on_ownership)
-    : impl_(std::make_shared<Impl>(io, std::move(settings), std::move(on_ownership))) {}
+    : impl_(std::make_shared<Impl>(io, std::move(settings), std::move(on_ownership), nullptr)) {}
+
+VrrpGroup::VrrpGroup(boost::asio::io_context& io, GroupSettings settings,
+                     std::function<void(bool owned)> on_ownership, Clock& clock)
+    : impl_(std::make_shared<Impl>(io, std::move(settings), std::move(on_ownership), &clock)) {}
 
 VrrpGroup::~VrrpGroup() = default;
 

@@ -73,7 +73,9 @@ TEST(Origin, ComesFromTheAdvertisementAndDefaultsToIncomplete) {
 
   const AdvertPlan defaults(model_with({}, {config::BgpAdvertisement{}}),
                             {vip("a", "10.0.0.1"), vip("b", "10.0.0.2")});
-  for (const auto& r : defaults.routes_for("r1")) EXPECT_EQ(r.origin, Origin::incomplete);
+  const auto& routes = defaults.routes_for("r1");
+  ASSERT_EQ(routes.size(), 2u);  // pool a without advertisements uses the defaults too
+  for (const auto& r : routes) EXPECT_EQ(r.origin, Origin::incomplete);
 }
 
 TEST(Origin, ChangedOriginIsReannouncedAndSplitsUpdates) {
@@ -110,6 +112,7 @@ TEST(Origin, IgpIsEncodedAsZero) {
   auto msgs = build_announcements(route_attributes(r, 64512, true, ip("10.99.0.2"), std::nullopt),
                                   std::vector<net::Prefix>{r.prefix});
   ASSERT_TRUE(msgs);
+  ASSERT_EQ(msgs->size(), 1u);
   const Bytes& b = (*msgs)[0];
   // ORIGIN: flags 0x40 (well-known transitive), type 1, length 1, value 0 (IGP).
   const std::array<std::uint8_t, 4> origin_igp{0x40, 0x01, 0x01, 0x00};

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include "daemon/control_test_util.hpp"
 
@@ -111,6 +113,18 @@ class ControlServerTest : public ::testing::Test {
     auto response = c.read_line();
     EXPECT_TRUE(response.has_value()) << "no response to " << line;
     return response ? json::parse(*response) : json();
+  }
+
+  // Asks the loop thread for the server's client count until it is `want` or `timeout` passes (a
+  // poll with a deadline: the server's own timers decide when it changes). Returns the last count.
+  std::size_t wait_clients(std::size_t want, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::size_t count = loop_->run([&] { return server_->client_count(); });
+    while (count != want && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);  // the poll interval, not a guess at how long it takes
+      count = loop_->run([&] { return server_->client_count(); });
+    }
+    return count;
   }
 
   TempDir dir_;
@@ -250,15 +264,8 @@ TEST_F(ControlServerTest, AClientThatNeverReadsItsResponseIsClosed) {
   start(options, [](const json&) { return json{{"ok", true}, {"blob", std::string(8 * 1024 * 1024, 'b')}}; });
   Client reader_less(path_);
   ASSERT_TRUE(reader_less.send("{\"command\":\"status\"}\n"));
-  for (int i = 0; i < 10 && loop_->run([&] { return server_->client_count(); }) != 1; ++i)
-    std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(loop_->run([&] { return server_->client_count(); }), 1u);  // stuck writing
-  std::size_t count = 1;
-  for (int i = 0; i < 300 && count != 0; ++i) {
-    std::this_thread::sleep_for(10ms);
-    count = loop_->run([&] { return server_->client_count(); });
-  }
-  EXPECT_EQ(count, 0u);  // dropped after the deadline, slot freed
+  ASSERT_EQ(wait_clients(1, 5s), 1u);  // stuck writing
+  EXPECT_EQ(wait_clients(0, 5s), 0u);  // dropped after the deadline, slot freed
 }
 
 TEST_F(ControlServerTest, ClientsBeyondTheLimitGetAnErrorAndAreClosed) {
@@ -277,8 +284,7 @@ TEST_F(ControlServerTest, ClientsBeyondTheLimitGetAnErrorAndAreClosed) {
   EXPECT_NE(got.find("too many clients"), std::string::npos) << got;
   a.close();
   // Once a slot is free, a new client is served again.
-  for (int i = 0; i < 50 && loop_->run([&] { return server_->client_count(); }) != 1; ++i)
-    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(wait_clients(1, 5s), 1u);
   EXPECT_EQ(ask(R"({"command":"status"})")["ok"], true);
 }
 

@@ -2,6 +2,7 @@
 // peer namespace, the speaker in a node namespace (bgp_lab.hpp). Root only; skipped otherwise or
 // when the router is not installed.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 
@@ -102,8 +103,18 @@ TEST(BgpPeer, FrrIbgpBothFamiliesAttributesWithdrawAndShutdown) {
         EXPECT_TRUE(wait_until([&] { return r.in_kernel("192.168.10.1"); }, 5s));
       },
       [](Frr& r) {
-        EXPECT_TRUE(wait_until([&] { return r.log().find("vipd shutting down") != std::string::npos; }, 2s))
-            << r.log();
+        // FRR's neighbour state records the Administrative Shutdown and its RFC 8203 text.
+        nlohmann::json n;
+        EXPECT_TRUE(wait_until(
+            [&] {
+              const auto j = nlohmann::json::parse(r.vty("show bgp neighbors " + node_v4 + " json").output,
+                                                   nullptr, false);
+              n = j.is_object() && j.contains(node_v4) ? j[node_v4] : nlohmann::json();
+              return n.is_object() && n.value("lastShutdownDescription", "") == "vipd shutting down";
+            },
+            2s, "FRR to record the shutdown message"))
+            << n.dump();
+        EXPECT_EQ(n.value("lastNotificationReason", ""), "Cease/Administrative Shutdown") << n.dump();
       });
 }
 

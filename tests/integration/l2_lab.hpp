@@ -10,7 +10,8 @@
 #include <memory>
 #include <regex>
 #include <set>
-#include <thread>
+#include <string>
+#include <vector>
 
 #include "integration/lab.hpp"
 
@@ -93,8 +94,10 @@ class L2Lab : public ::testing::Test {
     if (!dir_.empty()) run("rm -rf " + dir_);
   }
 
-  // Starts vipd in the node namespace and waits until it answers on `expected_links` bindings.
-  void start_vipd(const std::string& config, int expected_bindings) {
+  // Starts vipd in the node namespace, waits until its status shows `expected_bindings` (link, VIP)
+  // bindings and every bound VIP's gratuitous burst (`burst` announcements per link: 2 frames for
+  // IPv4, 1 for IPv6) sent, so probes count only solicited answers.
+  void start_vipd(const std::string& config, int expected_bindings, int burst = 3) {
     {
       std::ofstream out(dir_ + "/vipd.yaml");
       out << config;
@@ -106,19 +109,44 @@ class L2Lab : public ::testing::Test {
         std::vector<std::string>{VIPD_BINARY, "--config", dir_ + "/vipd.yaml", "--state-dir", dir_ + "/state",
                                  "--log-level", "debug"},
         dir_ + "/vipd.log");
-    ASSERT_TRUE(wait_until([&] { return count_log("answering ARP/NDP") >= expected_bindings; }, 5s))
+    ASSERT_TRUE(wait_until([&] { return bindings(status()) >= expected_bindings; }, 5s,
+                           std::to_string(expected_bindings) + " bindings in the status"))
+        << status().dump() << '\n'
         << vipd_->log();
-    // Let the gratuitous burst (3 x 200 ms) finish so probes count only solicited answers.
-    std::this_thread::sleep_for(700ms);
+    ASSERT_TRUE(wait_until([&] { return bursts_sent(status(), burst); }, 5s, "the gratuitous bursts"))
+        << status().dump();
   }
 
   std::string socket_path() const { return dir_ + "/vipd.sock"; }
+  nlohmann::json status() const { return vipd_status(socket_path()); }
+  // The status entry of `vip` (null when absent) and the links it is answered on.
+  nlohmann::json vip(const std::string& address) const { return vip_status(status(), address); }
+  // A counter of `address` in the status (requests, replies, gratuitous, conflicts); -1 when absent.
+  long long vip_counter(const std::string& address, const char* key) const {
+    const auto v = vip(address);
+    return v.is_object() && v.contains(key) && v[key].is_number() ? v[key].get<long long>() : -1;
+  }
+  std::vector<std::string> vip_links(const std::string& address) const {
+    const auto v = vip(address);
+    return v.is_object() ? v["links"].get<std::vector<std::string>>()
+                         : std::vector<std::string>{"<no status>"};
+  }
 
-  int count_log(const std::string& needle) const {
-    const auto log = vipd_->log();
+  // (link, VIP) bindings in a status (-1 when there is none).
+  static int bindings(const nlohmann::json& s) {
+    if (!s.is_object()) return -1;
     int n = 0;
-    for (auto pos = log.find(needle); pos != std::string::npos; pos = log.find(needle, pos + 1)) ++n;
+    for (const auto& v : s["vips"]) n += static_cast<int>(v["links"].size());
     return n;
+  }
+  // Every bound VIP has sent at least `burst` announcements on each of its links.
+  static bool bursts_sent(const nlohmann::json& s, int burst) {
+    if (!s.is_object()) return false;
+    for (const auto& v : s["vips"]) {
+      const int frames = v["vip"].get<std::string>().find(':') == std::string::npos ? 2 : 1;
+      if (v["gratuitous"].get<int>() < burst * frames * static_cast<int>(v["links"].size())) return false;
+    }
+    return true;
   }
 
   CommandResult arping(const std::string& target, int count = 3) const {

@@ -147,6 +147,25 @@ std::string Process::log() const {
   return ss.str();
 }
 
+nlohmann::json vipd_status(const std::string& socket) {
+#ifdef VIPCTL_BINARY
+  const auto r = run(std::string(VIPCTL_BINARY) + " --socket " + socket + " --json status 2>/dev/null");
+  if (r.exit_code != 0) return nullptr;
+  auto j = nlohmann::json::parse(r.output, nullptr, false);
+  return j.is_discarded() || !j.is_object() ? nlohmann::json(nullptr) : j;
+#else
+  (void)socket;
+  return nullptr;
+#endif
+}
+
+nlohmann::json vip_status(const nlohmann::json& status, const std::string& vip) {
+  if (!status.is_object() || !status.contains("vips") || !status["vips"].is_array()) return nullptr;
+  for (const auto& v : status["vips"])
+    if (v.is_object() && v.value("vip", "") == vip) return v;
+  return nullptr;
+}
+
 EnterNetns::EnterNetns(const Netns& ns) {
   previous_fd_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   const int fd = open(("/run/netns/" + ns.name()).c_str(), O_RDONLY | O_CLOEXEC);

@@ -5,6 +5,9 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <ctime>
 #include <string>
@@ -96,6 +99,23 @@ bool wait_until(Predicate predicate, std::chrono::milliseconds timeout) {
   }
   return predicate();
 }
+
+// The same, for ASSERT_TRUE / EXPECT_TRUE: on timeout the failure names `what` and the timeout.
+// Tests wait for state this way (a status field, the router's table, a capture file), never for
+// a fixed time or a log line.
+template <class Predicate>
+::testing::AssertionResult wait_until(Predicate predicate, std::chrono::milliseconds timeout,
+                                      const std::string& what) {
+  if (wait_until(std::move(predicate), timeout)) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "timed out after " << timeout.count() << " ms waiting for " << what;
+}
+
+// `vipctl --socket <socket> --json status`: the daemon's status (vips[].owned/links/requests/
+// replies/gratuitous/conflicts, links[], bgp[], failover[], drained), or null when vipctl fails
+// (daemon not up yet, or vipctl not built). A Unix socket by path: no namespace to enter.
+nlohmann::json vipd_status(const std::string& socket);
+// The entry of `vip` in a status' vips[], or null.
+nlohmann::json vip_status(const nlohmann::json& status, const std::string& vip);
 
 // Enters a namespace in the calling thread (setns) and returns to the previous one on destruction.
 class EnterNetns {

@@ -2,7 +2,10 @@
 // handle is opened) and a peer namespace where real tools (arping, ping, ndisc6, tcpdump) run.
 // The test drives the io_context itself (run_for in small steps) so everything stays on one thread.
 
+#include <linux/if_packet.h>
 #include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -117,6 +120,56 @@ class PacketIoTest : public ::testing::Test {
   void run_for(std::chrono::milliseconds d) {
     run_until([] { return false; }, d);
   }
+  // Runs the handlers that are ready now (e.g. a cancelled wait's completion), without waiting.
+  void run_ready() {
+    io_.restart();
+    io_.poll();
+  }
+
+  // Sends a frame from the peer's c0 through a packet socket inside the peer namespace.
+  bool send_from_peer(const std::vector<std::uint8_t>& frame) {
+    EnterNetns inside(*peer_);
+    const int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_ll addr{};
+    addr.sll_family = AF_PACKET;
+    addr.sll_ifindex = static_cast<int>(if_nametoindex("c0"));
+    addr.sll_halen = 6;
+    const auto sent =
+        ::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    ::close(fd);
+    return sent == static_cast<ssize_t>(frame.size());
+  }
+  // A marker from the peer (ARP: who has 10.77.0.<tag>, an address nobody holds) and the loop run
+  // until the handler has it. Frames reach the handle in the order they crossed the link, so every
+  // frame sent before the marker has been handled by then: checks that a frame did NOT arrive
+  // rest on this, not on a guessed wait.
+  ::testing::AssertionResult sync(std::uint8_t tag) {
+    const std::vector<std::uint8_t> marker = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  // destination: broadcast
+        0x02, 0x77, 0x00, 0x00, 0x00, 0x02,  // source: peer c0
+        0x08, 0x06,                          // ethertype ARP
+        0x00, 0x01, 0x08, 0x00, 6,    4,     // Ethernet, IPv4, hlen 6, plen 4
+        0x00, 0x01,                          // op: request
+        0x02, 0x77, 0x00, 0x00, 0x00, 0x02,  // sender MAC
+        10,   77,   0,    2,                 // sender IP
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // target MAC: unknown
+        10,   77,   0,    tag,               // target IP
+    };
+    if (!send_from_peer(marker)) return ::testing::AssertionFailure() << "cannot send the marker";
+    if (run_until(
+            [&] {
+              return std::any_of(frames_.begin(), frames_.end(),
+                                 [&](const Frame& f) { return is_marker(f, tag); });
+            },
+            3s))
+      return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "marker 10.77.0." << int{tag} << " never reached the handler";
+  }
+  static bool is_marker(const Frame& f, std::uint8_t tag) {
+    return f.is_arp() && f.arp_op() == 1 && f.src_is(kPeerMac) &&
+           f.arp_target_ip() == std::array<std::uint8_t, 4>{10, 77, 0, tag};
+  }
 
   std::string log_path(const std::string& what) const {
     return "/tmp/" + node_->name() + "-" + what + ".log";
@@ -148,7 +201,8 @@ TEST_F(PacketIoTest, ArpRequestFromPeerReachesHandlerAndOwnRepliesDoNot) {
   };
   ASSERT_TRUE(run_until([&] { return std::any_of(frames_.begin(), frames_.end(), is_request); }, 3s));
   EXPECT_EQ(arping.stop(15, 3s), 0) << "the kernel answered, arping should succeed: " << arping.log();
-  run_for(100ms);
+  // The kernel's reply left n0 before arping got it, so before the marker.
+  ASSERT_TRUE(sync(250));
 
   for (const auto& f : frames_) {
     EXPECT_EQ(f.ifindex, ifindex_);
@@ -192,8 +246,8 @@ TEST_F(PacketIoTest, SentFrameIsSeenOnPeer) {
   EXPECT_EQ(io->stats().sent, 1u);
   EXPECT_EQ(io->stats().send_errors, 0u);
 
-  // Our own send never comes back to us.
-  run_for(100ms);
+  // Our own send never comes back to us: it left before the marker arrived.
+  ASSERT_TRUE(sync(250));
   for (const auto& f : frames_) EXPECT_FALSE(f.src_is(kNodeMac));
 }
 
@@ -246,12 +300,18 @@ TEST_F(PacketIoTest, FilterPassesOnlyArpAndNeighbourDiscovery) {
   // IPv4 and IPv6 echo requests (answered by the node's kernel) plus the ARP / NS that resolve them.
   peer_->must("ping -c 3 -i 0.2 -W 1 10.77.0.10 >/dev/null");
   peer_->must("ping -6 -c 3 -i 0.2 -W 1 fd77::10 >/dev/null");
-  run_for(200ms);
+  ASSERT_TRUE(sync(250));  // every echo request crossed the link before the marker
 
   const auto is_ipv4 = [](const Frame& f) { return f.ethertype() == 0x0800; };
   const auto is_echo6 = [](const Frame& f) { return f.icmp6_type() == 128; };
-  const auto is_arp = [](const Frame& f) { return f.is_arp(); };
-  const auto is_ns = [](const Frame& f) { return f.icmp6_type() == 135; };
+  const auto is_arp = [](const Frame& f) {
+    return f.is_arp() && f.arp_target_ip() == std::array<std::uint8_t, 4>{10, 77, 0, 10};
+  };
+  const auto is_ns = [](const Frame& f) {
+    return f.icmp6_type() == 135 &&
+           f.ns_target() ==
+               std::array<std::uint8_t, 16>{0xfd, 0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
+  };
   EXPECT_EQ(count(is_ipv4), 0u) << "IPv4 reached the handler";
   EXPECT_EQ(count(is_echo6), 0u) << "ICMPv6 echo reached the handler";
   EXPECT_GE(count(is_arp), 1u) << "the ARP resolving 10.77.0.10 should have passed";
@@ -368,7 +428,7 @@ TEST_F(PacketIoTest, ManyGroupsSwitchToAllMulticastAndBack) {
   EXPECT_TRUE(io->all_multicast());
   io.reset();
   EXPECT_FALSE(node_allmulti(*node_)) << "all-multicast outlived the handle";
-  run_for(50ms);
+  run_ready();  // the cancelled wait completes without touching the closed handle
 }
 
 TEST_F(PacketIoTest, ClosingReleasesMembershipAndHandle) {
@@ -378,7 +438,7 @@ TEST_F(PacketIoTest, ClosingReleasesMembershipAndHandle) {
   EXPECT_TRUE(node_in_group(*node_));
   io.reset();
   EXPECT_FALSE(node_in_group(*node_)) << "membership outlived the handle";
-  run_for(50ms);  // the cancelled wait completes without touching the closed handle
+  run_ready();  // the cancelled wait completes without touching the closed handle
 }
 
 TEST_F(PacketIoTest, HandlerMayCloseTheHandle) {
@@ -392,6 +452,8 @@ TEST_F(PacketIoTest, HandlerMayCloseTheHandle) {
   // Several frames waiting in one batch: three NS 100 ms apart, sent while the loop is not running.
   peer_->run("ndisc6 -n -r 3 -w 100 fd77::200 c0");
   ASSERT_TRUE(run_until([&] { return calls > 0; }, 2s));
+  // Proving that the handler is NOT called again needs the loop to run a while: the handle is gone,
+  // so no marker can pass through it.
   run_for(100ms);
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(io, nullptr);

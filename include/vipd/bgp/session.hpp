@@ -19,10 +19,11 @@
 //   Connect/Active; in OpenConfirm connection_to_keep() decides; in OpenSent and Established (or
 //   when the current connection was itself accepted) the incoming connection is closed.
 // - Closing after a NOTIFICATION waits for the queued bytes to be written, at most 1 s.
+// - Time is an input: every timer (the FSM's, the router-id retry, the close linger) comes from a
+//   vipd::Clock and the FSM's `now` is the clock's; unit tests pass a FakeClock and advance it.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <chrono>
@@ -35,6 +36,7 @@
 
 #include "vipd/bgp/fsm.hpp"
 #include "vipd/bgp/plan.hpp"
+#include "vipd/common/clock.hpp"
 #include "vipd/config/model.hpp"
 
 namespace vipd::bgp {
@@ -64,8 +66,11 @@ bool apply_ttl_policy(int fd, const config::Peer& peer);
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // `seed` makes the connect backoff jitter differ between peers.
+  // `seed` makes the connect backoff jitter differ between peers. Timers run on an AsioClock over `io`.
   static std::shared_ptr<Session> create(boost::asio::io_context& io, config::Peer peer, std::uint64_t seed);
+  // The same with the timers and `now` of `clock`, which must outlive the session (tests: FakeClock).
+  static std::shared_ptr<Session> create(boost::asio::io_context& io, config::Peer peer, std::uint64_t seed,
+                                         Clock& clock);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -87,7 +92,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   struct Connection;
-  Session(boost::asio::io_context& io, config::Peer peer, std::uint64_t seed);
+  Session(boost::asio::io_context& io, config::Peer peer, std::uint64_t seed, Clock* clock);
 
   void try_start();
   void apply(Actions actions);
@@ -106,9 +111,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void announce(const RouteTable& routes);
   void withdraw(const std::vector<net::Prefix>& prefixes);
   void resend(AfiSafi family);
-  boost::asio::steady_timer& timer(Timer t);
 
   boost::asio::io_context& io_;
+  std::unique_ptr<Clock> own_clock_;  // an AsioClock when no clock was given
+  Clock& clock_;
   config::Peer peer_;
   std::uint64_t seed_;
   std::string prefix_;  // "[bgp 10.99.0.1 AS64512]"
@@ -116,9 +122,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint32_t router_id_ = 0;
   std::shared_ptr<Connection> conn_;
   std::weak_ptr<Connection> last_closed_;
-  std::array<boost::asio::steady_timer, 3> timers_;
-  std::array<std::uint64_t, 3> timer_generation_{};
-  boost::asio::steady_timer start_retry_;
+  std::array<std::unique_ptr<vipd::Timer>, 3> timers_;  // by bgp::Timer
+  std::unique_ptr<vipd::Timer> start_retry_;
   bool stopped_ = false;
 
   RouteTable desired_;
@@ -126,7 +131,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Negotiated> negotiated_;
   std::optional<net::IpAddress> next_hop_v4_;
   std::optional<net::IpAddress> next_hop_v6_;
-  std::chrono::steady_clock::time_point up_since_{};
+  SteadyTime up_since_{};
   std::uint64_t updates_sent_ = 0;
   std::array<std::uint64_t, 8> notifications_sent_{};
   std::array<std::uint64_t, 8> notifications_received_{};

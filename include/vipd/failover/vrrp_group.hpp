@@ -1,7 +1,8 @@
 #pragma once
 // One VRRPv3 virtual router (one group, one address family) on a real link: the pure VrrpFsm
-// (vrrp_fsm.hpp) plus a raw IP socket (protocol 112) and one steady_timer per FSM timer. Everything
-// runs on the io_context's thread; the class is not thread-safe.
+// (vrrp_fsm.hpp) plus a raw IP socket (protocol 112) and one timer per FSM timer, made by a
+// vipd::Clock (an AsioClock on the io_context unless one is given; unit tests pass a FakeClock, whose
+// now() is also the FSM's). Everything runs on the io_context's thread; the class is not thread-safe.
 //
 // Socket (RFC 5798 §5.1): IPv4 SOCK_RAW bound to the link (SO_BINDTODEVICE), member of 224.0.0.18 on
 // it (or unicast to the peers, whose adverts alone are accepted), TTL 255, multicast loop off, TOS
@@ -28,6 +29,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "vipd/common/clock.hpp"
 #include "vipd/common/ip.hpp"
 #include "vipd/common/result.hpp"
 #include "vipd/netlink/snapshot.hpp"
@@ -51,6 +53,9 @@ class VrrpGroup {
  public:
   VrrpGroup(boost::asio::io_context& io, GroupSettings settings,
             std::function<void(bool owned)> on_ownership);
+  // The same with the timers and `now` of `clock`, which must outlive the group.
+  VrrpGroup(boost::asio::io_context& io, GroupSettings settings, std::function<void(bool owned)> on_ownership,
+            Clock& clock);
   ~VrrpGroup();
   VrrpGroup(const VrrpGroup&) = delete;
   VrrpGroup& operator=(const VrrpGroup&) = delete;
