@@ -3,6 +3,7 @@
 # runs every ctest label (unit, fuzz, netns; later peer), then builds the unit and fuzz tests with
 # ASan+UBSan and runs them too.
 #   --no-sanitize   skip the sanitizer build (quicker local iteration)
+#   --no-tidy       skip clang-tidy over src/ (scripts/tidy.sh, after the main build)
 #   --sanitize-only only the sanitizer build
 #   -L LABEL / -R REGEX are passed to ctest for the main build
 set -euo pipefail
@@ -13,10 +14,11 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "test.sh: must run as root (network-namespace tests need it; sudo is not installed)" >&2; exit 1
 fi
 
-main_build=1; sanitize_build=1; ctest_args=()
+main_build=1; sanitize_build=1; tidy=1; ctest_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-sanitize) sanitize_build=0 ;;
+    --no-tidy) tidy=0 ;;
     --sanitize-only) main_build=0 ;;
     -L|-R|-E|-LE) ctest_args+=("$1" "$2"); shift ;;
     *) echo "test.sh: unknown argument $1" >&2; exit 2 ;;
@@ -34,6 +36,8 @@ if [ "$main_build" = 1 ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DVIPD_WERROR=ON >/dev/null
   cmake --build build -j"$jobs"
   (cd build && ctest --output-on-failure -j"$jobs" --timeout 300 "${ctest_args[@]}")
+  # clang-tidy (.clang-tidy) over src/ with this build's compile database: any finding fails.
+  if [ "$tidy" = 1 ]; then BUILD_DIR=build ./scripts/tidy.sh; fi
 fi
 
 if [ "$sanitize_build" = 1 ]; then

@@ -335,6 +335,8 @@ void Session::connect() {
       });
 }
 
+// By value on purpose: callers pass conn_, which the body may reset.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
 void Session::begin_connection(std::shared_ptr<Connection> conn, bool locally_initiated) {
   conn->locally_initiated = locally_initiated;
   apply(fsm_->handle(Event::tcp_connected, clock_.now()));
@@ -379,7 +381,8 @@ bool Session::adopt(tcp::socket socket) {
   return true;
 }
 
-void Session::read(std::shared_ptr<Connection> conn) {
+// By value on purpose: callers pass conn_, which the body may reset.
+void Session::read(std::shared_ptr<Connection> conn) {  // NOLINT(performance-unnecessary-value-param)
   conn->socket.async_read_some(
       asio::buffer(conn->chunk),
       [self = shared_from_this(), conn](const boost::system::error_code& ec, std::size_t n) {
@@ -423,7 +426,8 @@ void Session::send(Bytes bytes) {
   if (!conn_->writing) write(conn_);
 }
 
-void Session::write(std::shared_ptr<Connection> conn) {
+// By value on purpose: callers pass conn_, which the body may reset.
+void Session::write(std::shared_ptr<Connection> conn) {  // NOLINT(performance-unnecessary-value-param)
   if (conn->out.empty() || conn->closed) {
     conn->writing = false;
     if (conn->closing) finish_close(conn);
