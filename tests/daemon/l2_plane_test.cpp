@@ -5,60 +5,14 @@
 #include <linux/if.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <functional>
 #include <map>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "support/allocation_counter.hpp"
 #include "vipd/common/fake_clock.hpp"
 #include "vipd/l2/codec.hpp"
-
-// Counting global operator new for this test binary, so a test can prove the reply path allocates
-// nothing (as tests/l2/allocation_counter_test.cpp does for the l2 binary). GCC sees our new and
-// delete side by side in this file and would warn that malloc'd memory reaches free via delete.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-std::atomic<std::uint64_t> allocations{0};
-void* counted_malloc(std::size_t size) noexcept {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-}  // namespace
-void* operator new(std::size_t size) {
-  if (void* p = counted_malloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_malloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_malloc(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_malloc(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
 
 namespace vipd::daemon {
 namespace {
@@ -366,12 +320,12 @@ TEST_F(L2PlaneTest, ReplyPathAllocatesNothing) {
   const auto ns = neighbor_solicitation(vip6_, "fd77::1");
   io_.deliver(2, arp);  // warm up
   io_.record_frames = false;
-  const auto before = allocations.load();
+  const auto before = vipd::test::allocation_count();
   for (int i = 0; i < 100; ++i) {
     io_.deliver(2, arp);
     io_.deliver(2, ns);
   }
-  const auto allocated = allocations.load() - before;
+  const auto allocated = vipd::test::allocation_count() - before;
   io_.record_frames = true;
   EXPECT_EQ(allocated, 0u);
   const auto index = plane_.responder().find(2, vip4_);

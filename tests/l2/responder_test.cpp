@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "l2/allocation_counter.hpp"
 #include "l2/golden_frames.hpp"
+#include "support/allocation_counter.hpp"
 #include "vipd/l2/responder.hpp"
 
 namespace vipd::l2 {
@@ -430,10 +430,10 @@ TEST_F(ResponderTest, HandleNeverAllocates) {
       golden::kernel_dad_ns,  golden::kernel_arp_reply, Bytes(7, 0)};
   std::array<std::uint8_t, max_frame_size> out{};
   std::uint64_t replies = 0;
-  const std::uint64_t before = test::allocation_count();
+  const std::uint64_t before = vipd::test::allocation_count();
   for (int ifindex : {1, 2, 3, 42})
     for (const Bytes& f : frames) replies += r.handle(ifindex, f, out).reply_size != 0;
-  EXPECT_EQ(test::allocation_count(), before);
+  EXPECT_EQ(vipd::test::allocation_count(), before);
   EXPECT_GT(replies, 0u);
 }
 
