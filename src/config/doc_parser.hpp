@@ -128,6 +128,7 @@ class DocParser {
   void crd(const Map& obj, const std::string& kind, const Val& root);
   void crd_pool(const Val& spec, const std::string& name, const SourceLocation& where);
   void crd_l2(const Val& spec, const std::string& name, const std::string& path, const SourceLocation& where);
+  bool crd_adv_pools(const std::string& key, const Val& x, CrdAdv& a, bool& selectors);
   void crd_bgp_adv(const Val& spec, const std::string& name, const std::string& path,
                    const SourceLocation& where);
   void crd_peer(const Val& spec, const std::string& name, const SourceLocation& where);

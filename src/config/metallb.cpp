@@ -140,22 +140,32 @@ void DocParser::crd_l2(const Val& spec, const std::string& name, const std::stri
   a.where = where;
   bool selectors = false;
   for (const auto& [key, x] : m.items) {
-    if (key == "ipAddressPools") {
-      a.pools = text_list(x);
-    } else if (key == "ipAddressPoolSelectors") {
-      selectors = !x.null();
-      if (selectors)
-        ignored_field(x,
-                      "label selectors need Kubernetes; this advertisement applies only to the pools listed "
-                      "in ipAddressPools");
-    } else if (key == "nodeSelectors") {
-      if (!x.null()) ignored_field(x, "vipd runs standalone on this node, nodeSelectors do not apply");
-    } else if (key == "interfaces") {
+    if (crd_adv_pools(key, x, a, selectors)) continue;
+    if (key == "interfaces") {
       a.interfaces = patterns(x);
     }
   }
   if (selectors && !a.pools) a.pools.emplace();
   l_.crd_advs_.push_back(std::move(a));
+}
+
+// The keys L2Advertisement and BGPAdvertisement share: which pools, and the Kubernetes selectors
+// vipd cannot honour standalone. True when `key` was one of them.
+bool DocParser::crd_adv_pools(const std::string& key, const Val& x, CrdAdv& a, bool& selectors) {
+  if (key == "ipAddressPools") {
+    a.pools = text_list(x);
+  } else if (key == "ipAddressPoolSelectors") {
+    selectors = !x.null();
+    if (selectors)
+      ignored_field(x,
+                    "label selectors need Kubernetes; this advertisement applies only to the pools listed "
+                    "in ipAddressPools");
+  } else if (key == "nodeSelectors") {
+    if (!x.null()) ignored_field(x, "vipd runs standalone on this node, nodeSelectors do not apply");
+  } else {
+    return false;
+  }
+  return true;
 }
 
 void DocParser::crd_bgp_adv(const Val& spec, const std::string& name, const std::string& path,
@@ -174,6 +184,7 @@ void DocParser::crd_bgp_adv(const Val& spec, const std::string& name, const std:
   a.agg_at = a.agg6_at = where;
   bool selectors = false;
   for (const auto& [key, x] : m.items) {
+    if (crd_adv_pools(key, x, a, selectors)) continue;
     if (key == "aggregationLength") {
       a.agg_at = x.where;
       if (auto n = integer(x, 0, 32, "a prefix length"))
@@ -187,16 +198,6 @@ void DocParser::crd_bgp_adv(const Val& spec, const std::string& name, const std:
         a.adv.localpref = static_cast<std::uint32_t>(*n);
     } else if (key == "communities") {
       a.communities = text_list(x);
-    } else if (key == "ipAddressPools") {
-      a.pools = text_list(x);
-    } else if (key == "ipAddressPoolSelectors") {
-      selectors = !x.null();
-      if (selectors)
-        ignored_field(x,
-                      "label selectors need Kubernetes; this advertisement applies only to the pools listed "
-                      "in ipAddressPools");
-    } else if (key == "nodeSelectors") {
-      if (!x.null()) ignored_field(x, "vipd runs standalone on this node, nodeSelectors do not apply");
     } else if (key == "peers") {
       a.peers = text_list(x);
       for (const auto& t : a.peers) a.adv.peers.push_back(t.text);
